@@ -1,0 +1,181 @@
+//! Command-line definition.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Check Atlassian Marketplace apps against Atlassian's security guidelines for app vendors.
+///
+/// vendorsec scans source trees, built apps (JAR, OBR, WAR, zip, tar) and git history for
+/// hard-coded credentials and reports each finding against the guideline item it breaks.
+#[derive(Debug, Parser)]
+#[command(
+    name = "vendorsec",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage or input error.\n\nExamples:\n  vendorsec scan .\n  vendorsec scan target/my-app-1.4.0.obr --format sarif --output vendorsec.sarif\n  vendorsec scan --git-history . --format json\n  vendorsec checklist"
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Scan paths, archives, stdin or git history for credentials.
+    Scan(ScanArgs),
+    /// Print every guideline item: section, how far it can be automated, the rules that
+    /// automate it, and its SOC 2 / ISO 27001 references.
+    Checklist(ChecklistArgs),
+    /// List the rules or verify every rule's examples.
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// Grouped by guideline item, then rule, with a summary line.
+    Terminal,
+    /// One JSON document (stable, versioned schema).
+    Json,
+    /// SARIF 2.1.0 (GitHub code scanning and other viewers).
+    Sarif,
+    /// Markdown, for pull-request comments and wikis.
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SeverityArg {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl From<SeverityArg> for vendorsec_core::Severity {
+    fn from(s: SeverityArg) -> Self {
+        match s {
+            SeverityArg::Critical => vendorsec_core::Severity::Critical,
+            SeverityArg::High => vendorsec_core::Severity::High,
+            SeverityArg::Medium => vendorsec_core::Severity::Medium,
+            SeverityArg::Low => vendorsec_core::Severity::Low,
+            SeverityArg::Info => vendorsec_core::Severity::Info,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ConfidenceArg {
+    High,
+    Medium,
+    Low,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// Directories, files, archives (zip, jar, war, ear, obr, whl, nupkg, tar, tar.gz, tgz),
+    /// or `-` for standard input. With --git-history: git repositories.
+    #[arg(default_value = ".", value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Terminal)]
+    pub(crate) format: OutputFormat,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+
+    /// Scan every blob reachable from every ref of each repository, once, and report the
+    /// commit that introduced each finding.
+    #[arg(long)]
+    pub(crate) git_history: bool,
+
+    /// Also scan files that .gitignore, .ignore and git's exclude files skip.
+    #[arg(long)]
+    pub(crate) no_ignore: bool,
+
+    /// Skip paths matching GLOB (relative to the scanned directory; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub(crate) exclude: Vec<String>,
+
+    /// Follow symbolic links (loops are detected and reported).
+    #[arg(long)]
+    pub(crate) follow_symlinks: bool,
+
+    /// Configuration file [default: vendorsec.toml in the first scanned directory, if any].
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Report only findings not in this baseline.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+
+    /// Write the findings of this scan as a baseline to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) write_baseline: Option<PathBuf>,
+
+    /// Exit 1 when a finding at or above this severity remains [default: low, or the
+    /// config's fail-on].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub(crate) fail_on: Option<SeverityArg>,
+
+    /// Report only findings at or above this confidence.
+    #[arg(long, value_enum, default_value_t = ConfidenceArg::Low, value_name = "CONFIDENCE")]
+    pub(crate) min_confidence: ConfidenceArg,
+
+    /// Deepest archive nesting to open (a jar in an OBR is 2).
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub(crate) max_depth: usize,
+
+    /// Most uncompressed bytes read from one archive, all nesting included (zip-bomb guard).
+    #[arg(long, default_value_t = 4 << 30, value_name = "BYTES")]
+    pub(crate) max_archive_bytes: u64,
+
+    /// Worker threads [default: number of cores].
+    #[arg(short = 'j', long, default_value_t = 0, value_name = "N")]
+    pub(crate) threads: usize,
+
+    /// When to use colours in the terminal report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+
+    /// Never show the progress line (it shows only when stderr is a terminal).
+    #[arg(long)]
+    pub(crate) no_progress: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ChecklistArgs {
+    /// Output format (terminal, json or markdown).
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Terminal)]
+    pub(crate) format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RulesArgs {
+    #[command(subcommand)]
+    pub(crate) command: RulesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RulesCommand {
+    /// List every rule: id, severity, confidence, guideline item, name.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run every rule's positive and negative examples through the engine.
+    Check,
+}

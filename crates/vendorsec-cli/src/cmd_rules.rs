@@ -1,0 +1,109 @@
+//! `vendorsec rules list|check`.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use vendorsec_core::RuleMeta;
+use vendorsec_secrets::{Engine, RuleSet, keystore};
+
+use crate::cli::{RulesArgs, RulesCommand};
+use crate::output;
+
+/// The built-in secret rules, compiled.
+pub(crate) fn builtin_engine(keep: impl Fn(&str) -> bool) -> anyhow::Result<Engine> {
+    let rules = RuleSet::builtin()
+        .context("built-in rules")?
+        .filtered(|r| keep(&r.id));
+    Engine::new(rules).context("compiling rules")
+}
+
+/// Metadata of every rule an engine runs, plus the rules that are code.
+pub(crate) fn rule_metas(engine: &Engine) -> Vec<RuleMeta> {
+    let mut metas: Vec<RuleMeta> = engine
+        .rules()
+        .map(|r| RuleMeta {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            description: r.description.clone(),
+            severity: r.severity,
+            guideline: r.guideline.clone(),
+            remediation: r.remediation.clone().unwrap_or_else(|| {
+                "Revoke and rotate this credential at its issuer, remove it from the code and history, and load it at run time from a secret store or the environment.".into()
+            }),
+            references: r.references.clone(),
+        })
+        .collect();
+    metas.push(RuleMeta {
+        id: keystore::RULE_ID.into(),
+        name: keystore::RULE_NAME.into(),
+        description: keystore::DESCRIPTION.into(),
+        severity: keystore::SEVERITY,
+        guideline: "code.no-hardcoded-credentials".into(),
+        remediation: keystore::REMEDIATION.into(),
+        references: Vec::new(),
+    });
+    metas
+}
+
+pub(crate) fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
+    let engine = builtin_engine(|_| true)?;
+    match args.command {
+        RulesCommand::List { json } => {
+            let metas = rule_metas(&engine);
+            let text = if json {
+                let mut s = serde_json::to_string_pretty(&metas)?;
+                s.push('\n');
+                s
+            } else {
+                let mut s = String::new();
+                for m in &metas {
+                    let _ = writeln!(
+                        s,
+                        "{:<48} {:<8} {:<32} {}",
+                        m.id, m.severity, m.guideline, m.name
+                    );
+                }
+                let _ = writeln!(s, "{} rules", metas.len());
+                s
+            };
+            output::write(None, &text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        RulesCommand::Check => {
+            let failures = engine.check_examples();
+            let mut s = String::new();
+            let total_examples: usize = engine
+                .rules()
+                .map(|r| r.examples.len() + r.negative_examples.len())
+                .sum();
+            for f in &failures {
+                let _ = writeln!(
+                    s,
+                    "FAIL {} {} example #{}",
+                    f.rule,
+                    if f.positive {
+                        "positive (did not match)"
+                    } else {
+                        "negative (matched)"
+                    },
+                    f.example_index
+                );
+            }
+            let _ = writeln!(
+                s,
+                "{} rules, {} examples: {} passed, {} failed",
+                engine.rules().len(),
+                total_examples,
+                total_examples - failures.len(),
+                failures.len()
+            );
+            output::write(None, &s)?;
+            Ok(if failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}

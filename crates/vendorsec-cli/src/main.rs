@@ -1,0 +1,35 @@
+//! `vendorsec`: check an Atlassian Marketplace app, its source and its history against
+//! Atlassian's security guidelines for app vendors.
+
+mod cli;
+mod cmd_checklist;
+mod cmd_rules;
+mod cmd_scan;
+mod output;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Scan(args) => cmd_scan::run(&args),
+        cli::Command::Checklist(args) => cmd_checklist::run(&args),
+        cli::Command::Rules(args) => cmd_rules::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if output::is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("vendorsec: error: {e:#}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

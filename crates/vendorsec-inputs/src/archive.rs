@@ -1,0 +1,395 @@
+//! Archive readers: zip family (jar, war, ear, obr, whl, nupkg, …), tar, gzip; nested to a
+//! depth limit, every read bounded.
+
+use std::io::{self, Cursor, Read, Seek};
+
+use vendorsec_core::{Diagnostic, DiagnosticKind, Origin};
+
+use crate::Visitor;
+use crate::limits::{Bounded, Budget, LimitHit, Limits, limit_hit};
+use crate::sniff::{HEAD_LEN, Kind, is_tar, sniff};
+
+pub(crate) struct Ctx<'a> {
+    pub(crate) visitor: &'a dyn Visitor,
+    pub(crate) limits: &'a Limits,
+}
+
+/// What happened to one entry.
+enum Outcome {
+    Done,
+    /// The archive's byte budget is spent: stop reading it.
+    BudgetSpent,
+}
+
+/// Read up to `HEAD_LEN` bytes.
+pub(crate) fn read_head(reader: &mut dyn Read) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(HEAD_LEN);
+    reader.take(HEAD_LEN as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+fn diag(ctx: &Ctx<'_>, kind: DiagnosticKind, origin: &Origin, message: impl Into<String>) {
+    ctx.visitor
+        .diagnostic(Diagnostic::new(kind, origin.display(), message));
+}
+
+/// Report a read error of `origin`; true when it was the archive budget running out.
+fn report_read_error(ctx: &Ctx<'_>, origin: &Origin, e: &io::Error) -> bool {
+    match limit_hit(e) {
+        Some(hit) => {
+            diag(
+                ctx,
+                DiagnosticKind::SizeLimit,
+                origin,
+                format!("{hit}; rest of the entry skipped"),
+            );
+            hit == LimitHit::Budget
+        }
+        None => {
+            diag(
+                ctx,
+                DiagnosticKind::Unreadable,
+                origin,
+                format!("read failed: {e}"),
+            );
+            false
+        }
+    }
+}
+
+/// A top-level input that can seek (a file): archives are opened in place.
+pub(crate) fn process_seekable<R: Read + Seek>(
+    ctx: &Ctx<'_>,
+    origin: &Origin,
+    mut reader: R,
+    size: Option<u64>,
+) {
+    let head = match read_head(&mut reader) {
+        Ok(h) => h,
+        Err(e) => {
+            diag(
+                ctx,
+                DiagnosticKind::Unreadable,
+                origin,
+                format!("cannot read: {e}"),
+            );
+            return;
+        }
+    };
+    let kind = sniff(&head);
+    let budget = Budget::new(ctx.limits.max_archive_bytes);
+    match kind {
+        Kind::Zip => {
+            if let Err(e) = reader.rewind() {
+                diag(
+                    ctx,
+                    DiagnosticKind::Unreadable,
+                    origin,
+                    format!("cannot seek: {e}"),
+                );
+                return;
+            }
+            open_zip(ctx, origin, reader, &budget);
+        }
+        Kind::Gzip | Kind::Tar => {
+            let mut stream = Cursor::new(head).chain(reader);
+            open_stream_archive(ctx, origin, kind, &mut stream, size, &budget);
+        }
+        Kind::Binary => ctx.visitor.binary(origin, &head),
+        Kind::Text => {
+            if let Err(e) = ctx.visitor.text(origin, &head, &mut reader) {
+                report_read_error(ctx, origin, &e);
+            }
+        }
+    }
+}
+
+/// A top-level input that cannot seek (stdin, a git blob stream).
+pub(crate) fn process_stream(ctx: &Ctx<'_>, origin: &Origin, reader: &mut dyn Read) {
+    let budget = Budget::new(ctx.limits.max_archive_bytes);
+    let _ = process_entry(ctx, origin, reader, None, &budget);
+}
+
+/// One blob given as a reader: sniff, then open an archive, or hand text or binary to the
+/// visitor.
+fn process_entry(
+    ctx: &Ctx<'_>,
+    origin: &Origin,
+    reader: &mut dyn Read,
+    compressed: Option<u64>,
+    budget: &Budget,
+) -> Outcome {
+    let head = match read_head(reader) {
+        Ok(h) => h,
+        Err(e) => {
+            return if report_read_error(ctx, origin, &e) {
+                Outcome::BudgetSpent
+            } else {
+                Outcome::Done
+            };
+        }
+    };
+    let kind = sniff(&head);
+    match kind {
+        Kind::Zip => {
+            if origin.depth() >= ctx.limits.max_depth {
+                diag(
+                    ctx,
+                    DiagnosticKind::NestingLimit,
+                    origin,
+                    format!(
+                        "archive nested deeper than {} levels; not opened",
+                        ctx.limits.max_depth
+                    ),
+                );
+                return Outcome::Done;
+            }
+            let cap = ctx.limits.max_nested_archive_bytes;
+            let mut bytes = head;
+            let mut rest = reader.take(cap.saturating_sub(bytes.len() as u64) + 1);
+            if let Err(e) = rest.read_to_end(&mut bytes) {
+                return if report_read_error(ctx, origin, &e) {
+                    Outcome::BudgetSpent
+                } else {
+                    Outcome::Done
+                };
+            }
+            if bytes.len() as u64 > cap {
+                diag(
+                    ctx,
+                    DiagnosticKind::SizeLimit,
+                    origin,
+                    format!("nested archive larger than {cap} bytes; not opened"),
+                );
+                return Outcome::Done;
+            }
+            open_zip(ctx, origin, Cursor::new(bytes), budget);
+            Outcome::Done
+        }
+        Kind::Gzip | Kind::Tar => {
+            if origin.depth() >= ctx.limits.max_depth {
+                diag(
+                    ctx,
+                    DiagnosticKind::NestingLimit,
+                    origin,
+                    format!(
+                        "archive nested deeper than {} levels; not opened",
+                        ctx.limits.max_depth
+                    ),
+                );
+                return Outcome::Done;
+            }
+            let mut stream = Cursor::new(head).chain(reader);
+            open_stream_archive(ctx, origin, kind, &mut stream, compressed, budget)
+        }
+        Kind::Binary => {
+            ctx.visitor.binary(origin, &head);
+            Outcome::Done
+        }
+        Kind::Text => match ctx.visitor.text(origin, &head, reader) {
+            Ok(()) => Outcome::Done,
+            Err(e) => {
+                if report_read_error(ctx, origin, &e) {
+                    Outcome::BudgetSpent
+                } else {
+                    Outcome::Done
+                }
+            }
+        },
+    }
+}
+
+fn open_zip<R: Read + Seek>(ctx: &Ctx<'_>, origin: &Origin, reader: R, budget: &Budget) {
+    ctx.visitor.archive(origin);
+    let mut archive = match zip::ZipArchive::new(reader) {
+        Ok(a) => a,
+        Err(e) => {
+            diag(
+                ctx,
+                DiagnosticKind::CorruptArchive,
+                origin,
+                format!("not a readable zip archive: {e}"),
+            );
+            return;
+        }
+    };
+    let mut n = archive.len();
+    if n as u64 > ctx.limits.max_entries {
+        diag(
+            ctx,
+            DiagnosticKind::SizeLimit,
+            origin,
+            format!(
+                "{n} entries; only the first {} read",
+                ctx.limits.max_entries
+            ),
+        );
+        n = usize::try_from(ctx.limits.max_entries).unwrap_or(usize::MAX);
+    }
+    for i in 0..n {
+        let listed = archive
+            .name_for_index(i)
+            .and_then(Result::ok)
+            .map_or_else(|| format!("#{i}"), std::borrow::Cow::into_owned);
+        let mut entry = match archive.by_index(i) {
+            Ok(e) => e,
+            Err(e) => {
+                diag(
+                    ctx,
+                    DiagnosticKind::CorruptArchive,
+                    &origin.child(listed),
+                    format!("entry unreadable: {e}"),
+                );
+                continue;
+            }
+        };
+        if entry.is_dir() {
+            continue;
+        }
+        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        let child = origin.child(name.clone());
+        if entry.enclosed_name().is_none() {
+            diag(
+                ctx,
+                DiagnosticKind::SuspiciousEntryName,
+                &child,
+                format!(
+                    "entry name `{}` is absolute or climbs out with `..`; scanned in memory, never extracted",
+                    name.escape_debug()
+                ),
+            );
+        }
+        let compressed = (entry.compression() != zip::CompressionMethod::Stored)
+            .then(|| entry.compressed_size());
+        let mut bounded = Bounded::new(&mut entry, budget, compressed, ctx.limits);
+        if let Outcome::BudgetSpent = process_entry(ctx, &child, &mut bounded, compressed, budget) {
+            diag(
+                ctx,
+                DiagnosticKind::SizeLimit,
+                origin,
+                "archive byte budget spent; remaining entries skipped",
+            );
+            return;
+        }
+    }
+}
+
+/// gzip (of a tar or of one file) or a plain tar, read as a stream.
+fn open_stream_archive(
+    ctx: &Ctx<'_>,
+    origin: &Origin,
+    kind: Kind,
+    reader: &mut dyn Read,
+    compressed: Option<u64>,
+    budget: &Budget,
+) -> Outcome {
+    if kind == Kind::Gzip {
+        let decoder = flate2::read::MultiGzDecoder::new(reader);
+        let mut bounded = Bounded::new(decoder, budget, compressed, ctx.limits);
+        let head = match read_head(&mut bounded) {
+            Ok(h) => h,
+            Err(e) => {
+                let spent = limit_hit(&e) == Some(LimitHit::Budget);
+                diag(
+                    ctx,
+                    DiagnosticKind::CorruptArchive,
+                    origin,
+                    format!("not a readable gzip stream: {e}"),
+                );
+                return if spent {
+                    Outcome::BudgetSpent
+                } else {
+                    Outcome::Done
+                };
+            }
+        };
+        if is_tar(&head) {
+            let mut stream = Cursor::new(head).chain(bounded);
+            return open_tar(ctx, origin, &mut stream, budget);
+        }
+        // A gzip of one file: the content is that file, under the same origin.
+        let mut stream = Cursor::new(head).chain(bounded);
+        let inner = Budget::new(u64::MAX);
+        return process_entry(ctx, origin, &mut stream, None, &inner);
+    }
+    let mut bounded = Bounded::new(reader, budget, None, ctx.limits);
+    open_tar(ctx, origin, &mut bounded, budget)
+}
+
+fn open_tar(ctx: &Ctx<'_>, origin: &Origin, reader: &mut dyn Read, budget: &Budget) -> Outcome {
+    ctx.visitor.archive(origin);
+    let mut archive = tar::Archive::new(reader);
+    let entries = match archive.entries() {
+        Ok(e) => e,
+        Err(e) => {
+            diag(
+                ctx,
+                DiagnosticKind::CorruptArchive,
+                origin,
+                format!("not a readable tar archive: {e}"),
+            );
+            return Outcome::Done;
+        }
+    };
+    let mut count = 0u64;
+    for entry in entries {
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let spent = limit_hit(&e) == Some(LimitHit::Budget);
+                diag(
+                    ctx,
+                    if spent {
+                        DiagnosticKind::SizeLimit
+                    } else {
+                        DiagnosticKind::CorruptArchive
+                    },
+                    origin,
+                    format!("tar stream broken: {e}; rest skipped"),
+                );
+                return if spent {
+                    Outcome::BudgetSpent
+                } else {
+                    Outcome::Done
+                };
+            }
+        };
+        count += 1;
+        if count > ctx.limits.max_entries {
+            diag(
+                ctx,
+                DiagnosticKind::SizeLimit,
+                origin,
+                format!("more than {} entries; rest skipped", ctx.limits.max_entries),
+            );
+            return Outcome::Done;
+        }
+        let et = entry.header().entry_type();
+        if !(et.is_file() || et == tar::EntryType::Continuous) {
+            continue;
+        }
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let child = origin.child(name.clone());
+        if name.starts_with('/') || name.split(['/', '\\']).any(|c| c == "..") {
+            diag(
+                ctx,
+                DiagnosticKind::SuspiciousEntryName,
+                &child,
+                format!(
+                    "entry name `{}` is absolute or climbs out with `..`; scanned in memory, never extracted",
+                    name.escape_debug()
+                ),
+            );
+        }
+        if let Outcome::BudgetSpent = process_entry(ctx, &child, &mut entry, None, budget) {
+            diag(
+                ctx,
+                DiagnosticKind::SizeLimit,
+                origin,
+                "archive byte budget spent; remaining entries skipped",
+            );
+            return Outcome::BudgetSpent;
+        }
+    }
+    Outcome::Done
+}

@@ -1,0 +1,41 @@
+//! Inputs for vendorsec: walk directories (honouring ignore files), open archives (zip,
+//! jar, war, ear, obr, whl, nupkg, tar, tar.gz, tgz, gz) nested to a depth limit, read
+//! stdin, and read git history, handing every blob to a [`Visitor`] with its origin chain.
+//!
+//! Every resource is bounded: total uncompressed bytes per top-level archive, the
+//! compression ratio of each entry, the size of a nested archive held in memory, the number
+//! of entries, the nesting depth. Whatever goes wrong becomes a [`Diagnostic`] and the walk
+//! goes on; archive entries are never written to disk, so `../` names are only reported.
+
+mod archive;
+mod git;
+mod limits;
+mod sniff;
+mod walk;
+
+use std::io::{self, Read};
+
+use vendorsec_core::{Diagnostic, Origin};
+
+pub use git::{GitError, HistoryStats, scan_history};
+pub use limits::Limits;
+pub use sniff::{HEAD_LEN, Kind, sniff};
+pub use walk::{InputError, WalkOptions, walk};
+
+/// Receives the blobs of a walk. Called from several threads at once.
+pub trait Visitor: Sync {
+    /// A text blob: `head` holds its first bytes (already read for sniffing), `rest` the
+    /// remainder. An error from `rest` (a corrupt entry, a limit reached) should be passed
+    /// back so the walker can report it.
+    ///
+    /// # Errors
+    /// Whatever reading `rest` returned.
+    fn text(&self, origin: &Origin, head: &[u8], rest: &mut dyn Read) -> io::Result<()>;
+    /// A binary blob, skipped for text rules; `head` is its first bytes (for keystore or
+    /// class-file detection).
+    fn binary(&self, origin: &Origin, head: &[u8]);
+    /// An archive was opened.
+    fn archive(&self, origin: &Origin);
+    /// Something went wrong, or is worth knowing.
+    fn diagnostic(&self, diagnostic: Diagnostic);
+}

@@ -1,0 +1,260 @@
+//! Filters that keep generic rules precise: entropy, placeholders, documented example
+//! values.
+
+/// Shannon entropy in bits per character.
+pub(crate) fn shannon_entropy(s: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    let mut n = 0u32;
+    for b in s.bytes() {
+        counts[b as usize] += 1;
+        n += 1;
+    }
+    if n == 0 {
+        return 0.0;
+    }
+    let n = f64::from(n);
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Values published in vendor documentation as examples; never real.
+const DOCUMENTED_EXAMPLES: &[&str] = &[
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+    "AKIAI44QH8DHBEXAMPLE",
+    "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    "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",
+];
+
+/// True for values that are documentation examples or obviously not secrets.
+pub(crate) fn is_documented_example(secret: &str) -> bool {
+    DOCUMENTED_EXAMPLES.contains(&secret) || secret.contains("EXAMPLE")
+}
+
+/// Words that stand in for a secret in templates, docs and tests.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "changeme",
+    "change_me",
+    "change-me",
+    "changeit",
+    "placeholder",
+    "yourpassword",
+    "your_password",
+    "your-password",
+    "yoursecret",
+    "your_secret",
+    "your-secret",
+    "your_token",
+    "your-token",
+    "yourtoken",
+    "your_api_key",
+    "your-api-key",
+    "yourapikey",
+    "your_key",
+    "your-key",
+    "insert",
+    "replace",
+    "redacted",
+    "example",
+    "sample",
+    "dummy",
+    "notasecret",
+    "not-a-secret",
+    "not_a_secret",
+    "fake",
+    "secret123",
+    "password123",
+    "passw0rd",
+    "p@ssw0rd",
+    "hunter2",
+    "todo",
+    "fixme",
+    "undefined",
+    "foobar",
+];
+
+const EXACT_PLACEHOLDERS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "null",
+    "none",
+    "nil",
+    "true",
+    "false",
+    "empty",
+    "string",
+    "required",
+    "optional",
+    "default",
+    "test",
+    "testing",
+    "admin",
+    "root",
+    "guest",
+    "user",
+    "username",
+    "pass",
+    "value",
+    "key",
+    "apikey",
+    "api_key",
+    "secretkey",
+    "private",
+    "public",
+    "mypassword",
+    "mysecret",
+    "demo",
+    "local",
+    "development",
+    "dev",
+    "staging",
+];
+
+/// True when the value is a template variable, an environment lookup, a masked value or a
+/// stand-in word rather than a credential.
+pub(crate) fn is_placeholder(value: &str) -> bool {
+    let v = value.trim();
+    if v.is_empty() {
+        return true;
+    }
+    // Template and variable references: ${VAR}, {{ var }}, %(var)s, $(cmd), <your-key>, $VAR,
+    // @VAR@ (Maven filtering), #{...} (Spring/Ruby), [%key%].
+    let b = v.as_bytes();
+    if v.contains("${")
+        || v.contains("{{")
+        || v.contains("}}")
+        || v.contains("%(")
+        || v.contains("$(")
+        || v.contains("#{")
+        || (b[0] == b'<' && b[b.len() - 1] == b'>')
+        || (b[0] == b'[' && b[b.len() - 1] == b']')
+        || (b[0] == b'@' && b[b.len() - 1] == b'@' && b.len() > 2)
+        || (b[0] == b'%' && b[b.len() - 1] == b'%' && b.len() > 2)
+        || (b[0] == b'$' && b.len() > 1 && (b[1].is_ascii_uppercase() || b[1] == b'_'))
+    {
+        return true;
+    }
+    // Masked or filler values: all one character, or only x / * / . / - / # / 0 / _.
+    let first = v.chars().next().unwrap_or(' ');
+    if v.chars().all(|c| c == first) {
+        return true;
+    }
+    if v.chars()
+        .all(|c| matches!(c, 'x' | 'X' | '*' | '.' | '-' | '#' | '0' | '_' | '•'))
+    {
+        return true;
+    }
+    let lower = v.to_ascii_lowercase();
+    if lower.contains("xxxx") || lower.contains("****") || lower.contains("...") {
+        return true;
+    }
+    if EXACT_PLACEHOLDERS.contains(&lower.as_str()) {
+        return true;
+    }
+    PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w))
+}
+
+/// True for values that look like code rather than data: function calls, property paths,
+/// environment lookups such as `os.environ["X"]` or `System.getenv("X")`.
+pub(crate) fn looks_like_code(value: &str) -> bool {
+    let v = value.trim();
+    v.contains("getenv")
+        || v.contains("environ")
+        || v.contains("process.env")
+        || v.contains("getProperty")
+        || v.ends_with("()")
+        || v.ends_with(");")
+        || v.contains('(')
+}
+
+/// True for masked or filler values (`xxxx`, `****`, one repeated character), whatever the
+/// rule: a real credential never looks like that.
+pub(crate) fn is_masked(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    if lower.contains("xxxxxxxx") || lower.contains("****") || lower.contains("••••") {
+        return true;
+    }
+    // The part after a vendor prefix (ghp_, sk_live_, …) all one character.
+    let tail = value.rsplit(['_', '-', '.']).next().unwrap_or(value);
+    let mut chars = tail.chars();
+    match chars.next() {
+        Some(first) => tail.len() >= 8 && chars.all(|c| c == first),
+        None => false,
+    }
+}
+
+/// Paths of tests and fixtures: matches there keep lower confidence.
+pub(crate) fn is_test_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [
+        "/test/",
+        "/tests/",
+        "/spec/",
+        "/specs/",
+        "/fixtures/",
+        "/fixture/",
+        "/testdata/",
+        "/__tests__/",
+        "/mocks/",
+        "/mock/",
+        "/examples/",
+        "/example/",
+        "/samples/",
+    ]
+    .iter()
+    .any(|p| lower.contains(p) || lower.starts_with(&p[1..]))
+        || lower.contains("_test.")
+        || lower.contains(".test.")
+        || lower.contains(".spec.")
+        || lower.contains("test_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entropy_orders_sensibly() {
+        assert!(shannon_entropy("aaaaaaaa") < 0.01);
+        assert!(shannon_entropy("abcdefgh") > 2.9);
+        assert!(shannon_entropy("Zq8#kL2!vR9@xT4$") > 3.9);
+    }
+
+    #[test]
+    fn placeholders() {
+        for p in [
+            "${DB_PASSWORD}",
+            "{{ secret }}",
+            "<your-key>",
+            "changeme",
+            "xxxxxxxx",
+            "********",
+            "$PASSWORD",
+            "@db.password@",
+            "your_api_key_here",
+            "password",
+            "%(pw)s",
+        ] {
+            assert!(is_placeholder(p), "{p}");
+        }
+        for real in ["Tr0ub4dor&3", "q8Vz2LmX9wPk", "s3cr3t-Rotation-2024"] {
+            assert!(!is_placeholder(real), "{real}");
+        }
+    }
+
+    #[test]
+    fn test_paths() {
+        assert!(is_test_path("src/test/java/FooTest.java"));
+        assert!(is_test_path("tests/data.env"));
+        assert!(!is_test_path("src/main/resources/app.properties"));
+    }
+}
