@@ -248,7 +248,7 @@ fn open_zip<R: Read + Seek>(ctx: &Ctx<'_>, origin: &Origin, reader: R, budget: &
         }
         let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
         let child = origin.child(name.clone());
-        if entry.enclosed_name().is_none() {
+        if entry.enclosed_name().is_none() || escapes(&name) {
             diag(
                 ctx,
                 DiagnosticKind::SuspiciousEntryName,
@@ -370,7 +370,7 @@ fn open_tar(ctx: &Ctx<'_>, origin: &Origin, reader: &mut dyn Read, budget: &Budg
         }
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let child = origin.child(name.clone());
-        if name.starts_with('/') || name.split(['/', '\\']).any(|c| c == "..") {
+        if escapes(&name) {
             diag(
                 ctx,
                 DiagnosticKind::SuspiciousEntryName,
@@ -392,4 +392,12 @@ fn open_tar(ctx: &Ctx<'_>, origin: &Origin, reader: &mut dyn Read, budget: &Budg
         }
     }
     Outcome::Done
+}
+
+/// An entry name that is absolute or climbs out of the extraction directory.
+fn escapes(name: &str) -> bool {
+    let b = name.as_bytes();
+    name.starts_with(['/', '\\'])
+        || (b.len() >= 2 && b[1] == b':' && b[0].is_ascii_alphabetic())
+        || name.split(['/', '\\']).any(|c| c == "..")
 }

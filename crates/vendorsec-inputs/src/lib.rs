@@ -39,3 +39,32 @@ pub trait Visitor: Sync {
     /// Something went wrong, or is worth knowing.
     fn diagnostic(&self, diagnostic: Diagnostic);
 }
+
+/// Feed one in-memory blob through the whole reader (sniffing, archives, nesting) with a
+/// visitor that drains and discards: the entry point of the `archive` fuzz target and of
+/// the property tests.
+pub fn fuzz_one(data: &[u8]) {
+    struct Drain;
+    impl Visitor for Drain {
+        fn text(&self, _: &Origin, _: &[u8], rest: &mut dyn Read) -> io::Result<()> {
+            io::copy(rest, &mut io::sink()).map(|_| ())
+        }
+        fn binary(&self, _: &Origin, _: &[u8]) {}
+        fn archive(&self, _: &Origin) {}
+        fn diagnostic(&self, _: Diagnostic) {}
+    }
+    let limits = Limits {
+        max_archive_bytes: 64 << 20,
+        ..Limits::default()
+    };
+    let ctx = archive::Ctx {
+        visitor: &Drain,
+        limits: &limits,
+    };
+    archive::process_seekable(
+        &ctx,
+        &Origin::file("fuzz"),
+        std::io::Cursor::new(data),
+        Some(data.len() as u64),
+    );
+}

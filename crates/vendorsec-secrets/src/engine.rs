@@ -178,6 +178,15 @@ impl Engine {
         scan
     }
 
+    /// Every match of every rule, without resolving overlaps between rules (for checking
+    /// each rule's examples on their own).
+    fn scan_bytes_unresolved(&self, data: &[u8]) -> BlobScan {
+        let mut scan = BlobScan::default();
+        let mut lines = 0u64;
+        self.scan_chunk(data, 0, data.len(), &mut lines, "src/config.txt", &mut scan);
+        scan
+    }
+
     /// Scan a stream in bounded chunks; `head` holds bytes already read from it (by a
     /// content sniffer) that come first. A read error part-way ends the scan: what was found
     /// up to it is kept, and the error is returned beside it.
@@ -303,14 +312,19 @@ impl Engine {
             line_at_cursor + 1
         };
 
-        for (start, r, end, ss, se) in found {
+        let accepted: Vec<_> = found
+            .into_iter()
+            .filter_map(|(start, r, end, ss, se)| {
+                let secret = std::str::from_utf8(&data[ss..se]).ok()?;
+                let (severity, fields) = accept(&self.rules[r], &data[start..end], secret)?;
+                Some((start, r, end, ss, se, severity, fields))
+            })
+            .collect();
+        // Every accepted secret is redacted in every evidence that shows it, not only its own.
+        let secret_spans: Vec<(usize, usize)> = accepted.iter().map(|a| (a.3, a.4)).collect();
+        for (start, r, end, ss, se, severity, fields) in accepted {
             let cr = &self.rules[r];
-            let Ok(secret) = std::str::from_utf8(&data[ss..se]) else {
-                continue;
-            };
-            let Some((severity, data_fields)) = accept(cr, &data[start..end], secret) else {
-                continue;
-            };
+            let secret = String::from_utf8_lossy(&data[ss..se]).into_owned();
             let line = line_of(start);
             let column = column_of(data, start);
             let end_line = line_of(end);
@@ -321,16 +335,16 @@ impl Engine {
             }
             scan.matches.push(RawMatch {
                 rule: r,
-                secret: secret.to_string(),
                 offset: base + ss as u64,
-                evidence: evidence(data, start, end, ss, se, secret),
+                evidence: evidence(data, start, end, (ss, se), &secret_spans),
+                secret,
                 line,
                 column,
                 end_line,
                 end_column,
                 severity,
                 confidence,
-                data: data_fields,
+                data: fields,
             });
         }
         for p in markers {
@@ -508,18 +522,45 @@ fn accept(cr: &CompiledRule, whole: &[u8], secret: &str) -> Option<(Severity, Ma
     Some((severity, fields))
 }
 
-/// The matched text with the secret replaced by its redacted form, context bounded, control
+/// The matched text with the secret replaced by its redacted form, and any other secret
+/// found in the blob that overlaps the shown text redacted too; context bounded, control
 /// characters escaped.
-fn evidence(data: &[u8], start: usize, end: usize, ss: usize, se: usize, secret: &str) -> String {
-    let pre_start = start.max(ss.saturating_sub(EVIDENCE_CONTEXT));
-    let post_end = end.min(se + EVIDENCE_CONTEXT);
+fn evidence(
+    data: &[u8],
+    start: usize,
+    end: usize,
+    own: (usize, usize),
+    secrets: &[(usize, usize)],
+) -> String {
+    let pre_start = start.max(own.0.saturating_sub(EVIDENCE_CONTEXT));
+    let post_end = end.min(own.1 + EVIDENCE_CONTEXT);
+    // Secret spans inside the shown window, merged, in order.
+    let mut spans: Vec<(usize, usize)> = secrets
+        .iter()
+        .copied()
+        .filter(|&(s, e)| s < post_end && e > pre_start)
+        .map(|(s, e)| (s.max(pre_start), e.min(post_end)))
+        .collect();
+    spans.push(own);
+    spans.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+    for (s, e) in spans {
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
     let mut out = String::new();
     if pre_start > start {
         out.push('…');
     }
-    push_escaped(&mut out, &data[pre_start..ss]);
-    out.push_str(&redact(secret));
-    push_escaped(&mut out, &data[se..post_end]);
+    let mut at = pre_start;
+    for (s, e) in merged {
+        push_escaped(&mut out, &data[at..s]);
+        out.push_str(&redact(&String::from_utf8_lossy(&data[s..e])));
+        at = e;
+    }
+    push_escaped(&mut out, &data[at..post_end]);
     if post_end < end {
         out.push('…');
     }
@@ -613,7 +654,7 @@ impl Engine {
             let mut pos_i = 0;
             let mut neg_i = 0;
             for (positive, example) in cases {
-                let scan = self.scan_bytes(example.as_bytes(), "src/config.txt");
+                let scan = self.scan_bytes_unresolved(example.as_bytes());
                 let matched = scan.matches.iter().any(|m| m.rule == i);
                 let index = if positive { &mut pos_i } else { &mut neg_i };
                 if matched != positive {
@@ -627,5 +668,102 @@ impl Engine {
             }
         }
         failures
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn engine() -> &'static Engine {
+        static E: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+        E.get_or_init(|| Engine::new(RuleSet::builtin().unwrap()).unwrap())
+    }
+
+    const TOKEN: &str = "ghp_Rt9QwErTyUiOpAsDfGhJkLzXcVbNm1234567";
+
+    #[test]
+    fn chunked_scan_finds_secret_across_boundaries_with_right_line() {
+        let e = engine();
+        // Many lines, then the token straddling the first chunk boundary.
+        let mut data = Vec::new();
+        let mut line = 1u64;
+        while data.len() < CHUNK - OVERLAP - 10 {
+            data.extend_from_slice(b"just some ordinary text line\n");
+            line += 1;
+        }
+        data.extend_from_slice(format!("token = \"{TOKEN}\"\n").as_bytes());
+        let expect_line = line;
+        data.extend(std::iter::repeat_n(b'a', 3 * CHUNK));
+        data.extend_from_slice(format!("\nsecond = \"{TOKEN}\"\n").as_bytes());
+        let (scan, err) = e.scan_reader(&[], &mut &data[..], "x.txt");
+        assert!(err.is_none());
+        let hits: Vec<_> = scan
+            .matches
+            .iter()
+            .filter(|m| e.rule(m.rule).id == "secret/github-pat")
+            .collect();
+        assert_eq!(hits.len(), 2, "{hits:?}");
+        assert_eq!(hits[0].line, expect_line);
+        assert_eq!(hits[1].line, expect_line + 2);
+        assert_eq!(scan.bytes, data.len() as u64);
+        let whole = e.scan_bytes(&data, "x.txt");
+        assert_eq!(whole.matches.len(), scan.matches.len());
+    }
+
+    #[test]
+    fn inline_ignore_needs_rule_and_reason() {
+        let e = engine();
+        let text = format!(
+            "a = \"{TOKEN}\" # vendorsec:ignore secret/github-pat rotated test token\n\
+             # vendorsec:ignore secret/github-pat\nb = \"{TOKEN}\"\n\
+             # vendorsec:ignore secret/aws-access-key-id stale\n"
+        );
+        let scan = e.scan_bytes(text.as_bytes(), "x.py");
+        assert_eq!(
+            scan.matches.len(),
+            1,
+            "the reasonless marker does not suppress"
+        );
+        assert_eq!(scan.suppressed, 1);
+        assert_eq!(scan.ignores.iter().filter(|i| i.used).count(), 1);
+        assert_eq!(
+            scan.ignores.iter().filter(|i| i.reason.is_none()).count(),
+            1
+        );
+    }
+
+    #[test]
+    fn test_paths_lower_confidence() {
+        let e = engine();
+        let text = format!("t = \"{TOKEN}\"\n");
+        let a = e.scan_bytes(text.as_bytes(), "src/main.py");
+        let b = e.scan_bytes(text.as_bytes(), "src/test/main_test.py");
+        assert!(a.matches[0].confidence > b.matches[0].confidence);
+    }
+
+    #[test]
+    fn evidence_is_redacted() {
+        let e = engine();
+        let scan = e.scan_bytes(format!("x={TOKEN}\n").as_bytes(), "a");
+        assert!(!scan.matches[0].evidence.contains(TOKEN));
+        assert!(scan.matches[0].evidence.contains("ghp_…"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// The fuzz entry point: arbitrary bytes never panic, and streaming in chunks agrees
+        /// with scanning in memory.
+        #[test]
+        fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..4096), prefix in "(password=|ghp_|-----BEGIN RSA PRIVATE KEY-----\n|eyJ|jdbc:mysql://a:|AKIA)") {
+            let e = engine();
+            let mut bytes = prefix.into_bytes();
+            bytes.extend(data);
+            let a = e.scan_bytes(&bytes, "f");
+            let (b, err) = e.scan_reader(&bytes[..bytes.len().min(7)], &mut &bytes[bytes.len().min(7)..], "f");
+            prop_assert!(err.is_none());
+            prop_assert_eq!(a.matches.len(), b.matches.len());
+        }
     }
 }
