@@ -451,3 +451,33 @@ fn huge_single_line_file_is_streamed() {
     let gh = finding(&r, "secret/github-pat");
     assert_eq!(gh["locations"][0]["line"], 1);
 }
+
+/// A minimal class file whose constant pool holds one string literal.
+fn class_with(literal: &str) -> Vec<u8> {
+    let mut b = vec![0xCA, 0xFE, 0xBA, 0xBE, 0, 0, 0, 61];
+    b.extend_from_slice(&3u16.to_be_bytes());
+    b.push(1);
+    b.extend_from_slice(&u16::try_from(literal.len()).unwrap().to_be_bytes());
+    b.extend_from_slice(literal.as_bytes());
+    b.push(8);
+    b.extend_from_slice(&1u16.to_be_bytes());
+    b.extend_from_slice(&[0, 0x21, 0, 0, 0, 0]);
+    b
+}
+
+#[test]
+fn credentials_compiled_into_class_files_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let jar = zip_of(&[(
+        "com/acme/Config.class",
+        &class_with(&format!("Bearer {GH}")),
+    )]);
+    let obr = zip_of(&[("META-INF/lib/acme.jar", &jar)]);
+    std::fs::write(dir.path().join("app.obr"), obr).unwrap();
+    let r = json(&run(dir.path(), &["scan", ".", "--format", "json"]));
+    let gh = finding(&r, "secret/github-pat");
+    assert_eq!(
+        gh["locations"][0]["origin"],
+        "app.obr!/META-INF/lib/acme.jar!/com/acme/Config.class"
+    );
+}

@@ -6,6 +6,7 @@ use std::io::{self, Cursor, Read, Seek};
 use vendorsec_core::{Diagnostic, DiagnosticKind, Origin};
 
 use crate::Visitor;
+use crate::classfile;
 use crate::limits::{Bounded, Budget, LimitHit, Limits, limit_hit};
 use crate::sniff::{HEAD_LEN, Kind, is_tar, sniff};
 
@@ -95,13 +96,51 @@ pub(crate) fn process_seekable<R: Read + Seek>(
             let mut stream = Cursor::new(head).chain(reader);
             open_stream_archive(ctx, origin, kind, &mut stream, size, &budget);
         }
-        Kind::Binary => ctx.visitor.binary(origin, &head),
+        Kind::Binary => {
+            let _ = binary(ctx, origin, head, &mut reader);
+        }
         Kind::Text => {
             if let Err(e) = ctx.visitor.text(origin, &head, &mut reader) {
                 report_read_error(ctx, origin, &e);
             }
         }
     }
+}
+
+/// A binary blob: a class file is read for its string literals (scanned as text), anything
+/// else goes to the visitor as binary.
+fn binary(ctx: &Ctx<'_>, origin: &Origin, head: Vec<u8>, reader: &mut dyn Read) -> Outcome {
+    if classfile::is_class(&head) && origin.leaf().ends_with(".class") {
+        let mut bytes = head;
+        let mut rest = reader.take(classfile::MAX_CLASS_BYTES);
+        if let Err(e) = rest.read_to_end(&mut bytes) {
+            return if report_read_error(ctx, origin, &e) {
+                Outcome::BudgetSpent
+            } else {
+                Outcome::Done
+            };
+        }
+        match classfile::string_literals(&bytes) {
+            Some(text) => {
+                if let Err(e) = ctx.visitor.text(origin, &text, &mut io::empty()) {
+                    report_read_error(ctx, origin, &e);
+                }
+            }
+            None => {
+                diag(
+                    ctx,
+                    DiagnosticKind::Unreadable,
+                    origin,
+                    "class file with a malformed constant pool; skipped",
+                );
+                ctx.visitor
+                    .binary(origin, &bytes[..bytes.len().min(HEAD_LEN)]);
+            }
+        }
+        return Outcome::Done;
+    }
+    ctx.visitor.binary(origin, &head);
+    Outcome::Done
 }
 
 /// A top-level input that cannot seek (stdin, a git blob stream).
@@ -182,10 +221,7 @@ fn process_entry(
             let mut stream = Cursor::new(head).chain(reader);
             open_stream_archive(ctx, origin, kind, &mut stream, compressed, budget)
         }
-        Kind::Binary => {
-            ctx.visitor.binary(origin, &head);
-            Outcome::Done
-        }
+        Kind::Binary => binary(ctx, origin, head, reader),
         Kind::Text => match ctx.visitor.text(origin, &head, reader) {
             Ok(()) => Outcome::Done,
             Err(e) => {

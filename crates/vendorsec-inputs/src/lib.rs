@@ -8,6 +8,7 @@
 //! goes on; archive entries are never written to disk, so `../` names are only reported.
 
 mod archive;
+mod classfile;
 mod git;
 mod limits;
 mod sniff;

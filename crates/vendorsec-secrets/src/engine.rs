@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::io::Read;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use serde_json::{Map, Value};
 use vendorsec_core::redact::{fingerprint, redact, sha256_hex};
 use vendorsec_core::{Confidence, Finding, Location, Origin, Severity};
@@ -42,6 +42,7 @@ struct CompiledRule {
     /// the first capture group that did, else the whole match.
     secret_group: Option<usize>,
     allow: Vec<regex::Regex>,
+    allow_match: Vec<regex::bytes::Regex>,
 }
 
 /// The compiled rule set.
@@ -125,6 +126,13 @@ impl Engine {
                 .iter()
                 .map(|a| regex::Regex::new(a).map_err(|e| err(e.to_string())))
                 .collect::<Result<Vec<_>, _>>()?;
+            let allow_match = rule
+                .allow_match
+                .iter()
+                .map(|a| {
+                    regex::bytes::Regex::new(&format!("(?-u){a}")).map_err(|e| err(e.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
             let idx = u32::try_from(i).map_err(|_| err("too many rules".into()))?;
             for k in &rule.keywords {
                 let k = k.to_ascii_lowercase();
@@ -142,6 +150,7 @@ impl Engine {
                 regex,
                 secret_group,
                 allow,
+                allow_match,
             });
         }
         keywords.push(IGNORE_MARKER.to_string());
@@ -149,6 +158,7 @@ impl Engine {
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)
             .map_err(|e| EngineError::Automaton(e.to_string()))?;
         Ok(Engine {
@@ -283,7 +293,12 @@ impl Engine {
                         .and_then(|g| caps.get(g))
                         .or_else(|| caps.iter().skip(1).flatten().next())
                         .unwrap_or(whole);
-                    let start = s + whole.start();
+                    let mut start = s + whole.start();
+                    // A leading boundary byte (`=`, quote, space) is not part of what was
+                    // found: start at the secret.
+                    if s + secret.start() == start + 1 && !data[start].is_ascii_alphanumeric() {
+                        start += 1;
+                    }
                     if start >= owned_end {
                         continue;
                     }
@@ -440,25 +455,15 @@ impl Engine {
     }
 }
 
-/// Read until `buf` holds `want` bytes or the reader ends; true at end of input.
+/// Read until `buf` holds `want` bytes or the reader ends; true at end of input. Grows the
+/// buffer only as data arrives (no zero-filling of the whole chunk for small blobs).
 fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
-    while buf.len() < want {
-        let old = buf.len();
-        buf.resize(want, 0);
-        match reader.read(&mut buf[old..]) {
-            Ok(0) => {
-                buf.truncate(old);
-                return Ok(true);
-            }
-            Ok(n) => buf.truncate(old + n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(old),
-            Err(e) => {
-                buf.truncate(old);
-                return Err(e);
-            }
-        }
+    let missing = want.saturating_sub(buf.len());
+    if missing == 0 {
+        return Ok(false);
     }
-    Ok(false)
+    let got = reader.take(missing as u64).read_to_end(buf)?;
+    Ok(got < missing)
 }
 
 fn window(data: &[u8], p: usize, scope: Scope) -> (usize, usize) {
@@ -503,7 +508,9 @@ fn accept(cr: &CompiledRule, whole: &[u8], secret: &str) -> Option<(Severity, Ma
     {
         return None;
     }
-    if cr.allow.iter().any(|a| a.is_match(secret)) {
+    if cr.allow.iter().any(|a| a.is_match(secret))
+        || cr.allow_match.iter().any(|a| a.is_match(whole))
+    {
         return None;
     }
     let mut severity = cr.rule.severity;

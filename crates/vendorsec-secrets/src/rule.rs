@@ -44,6 +44,10 @@ pub struct Rule {
     /// Secrets matching any of these regexes are dropped.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// Matches whose whole text (name and value) matches any of these regexes are dropped,
+    /// e.g. a hex value assigned to a `*_hash` name.
+    #[serde(default)]
+    pub allow_match: Vec<String>,
     #[serde(default)]
     pub validator: Option<Validator>,
     #[serde(default)]
@@ -112,10 +116,12 @@ impl RuleSet {
         RuleSet::new(rules)
     }
 
-    /// Check ids, keywords and patterns.
+    /// Check ids, keywords, allow-lists and examples (patterns are compiled, once, by
+    /// [`crate::Engine::new`], which names the rule of any pattern that does not compile).
     ///
     /// # Errors
-    /// Duplicate ids, a rule without keywords, or a regex that does not compile.
+    /// Duplicate ids, a rule without keywords or examples, or an allow regex that does not
+    /// compile.
     pub fn new(rules: Vec<Rule>) -> Result<RuleSet, RuleError> {
         let mut seen = std::collections::HashSet::new();
         for r in &rules {
@@ -132,11 +138,7 @@ impl RuleSet {
             if r.keywords.is_empty() || r.keywords.iter().any(|k| k.len() < 2) {
                 return Err(invalid("needs keywords of at least 2 bytes".into()));
             }
-            regex::bytes::RegexBuilder::new(&r.pattern)
-                .size_limit(64 << 20)
-                .build()
-                .map_err(|e| invalid(format!("pattern does not compile: {e}")))?;
-            for a in &r.allow {
+            for a in r.allow.iter().chain(&r.allow_match) {
                 regex::Regex::new(a).map_err(|e| invalid(format!("allow regex: {e}")))?;
             }
             if r.examples.is_empty() || r.negative_examples.is_empty() {

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Validate vendorsec's SARIF output against the official SARIF 2.1.0 JSON schema.
+#
+# The schema (sarif-2.1.0-rtm.5.json) comes from the npm package @microsoft/jest-sarif and
+# the validator from the PyPI package jsonschema; both are fetched once into
+# ~/.cache/vendorsec/ and reused.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cache="${VENDORSEC_CACHE:-$HOME/.cache/vendorsec}"
+mkdir -p "$cache"
+schema="$cache/sarif-schema/package/lib/schemas/sarif-2.1.0-rtm.5.json"
+if [ ! -f "$schema" ]; then
+  rm -rf "$cache/sarif-schema" && mkdir -p "$cache/sarif-schema"
+  (cd "$cache/sarif-schema" && npm pack --silent @microsoft/jest-sarif@1.0.0-beta.0 >/dev/null && tar xzf microsoft-jest-sarif-1.0.0-beta.0.tgz)
+fi
+venv="$cache/venv-sarif"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import jsonschema' 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q 'jsonschema>=4,<5'
+fi
+cargo build -q --locked -p vendorsec-cli
+bin="${CARGO_TARGET_DIR:-target}/debug/vendorsec"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# Inputs: every rule's examples (the rule files), and a nested archive built here.
+mkdir -p "$work/in"
+cp -r crates/vendorsec-secrets/rules "$work/in/rules"
+"$venv/bin/python" - "$work/in" <<'PY'
+import io, sys, zipfile
+root = sys.argv[1]
+inner = io.BytesIO()
+with zipfile.ZipFile(inner, "w") as z:
+    z.writestr("config.properties", "token = ghp_Rt9QwErTyUiOpAsDfGhJkLzXcVbNm1234567\n")
+with zipfile.ZipFile(root + "/app.obr", "w") as z:
+    z.writestr("META-INF/lib/x.jar", inner.getvalue())
+PY
+set +e
+"$bin" scan "$work/in" --format sarif --output "$work/out.sarif" --no-progress
+code=$?
+set -e
+[ "$code" -eq 1 ] || { echo "validate-sarif: expected exit 1 (findings), got $code" >&2; exit 1; }
+"$venv/bin/python" - "$schema" "$work/out.sarif" <<'PY'
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+log = json.load(open(sys.argv[2]))
+cls = jsonschema.validators.validator_for(schema)
+errors = sorted(cls(schema).iter_errors(log), key=lambda e: list(e.path))
+for e in errors[:20]:
+    print("SARIF schema error at %s: %s" % ("/".join(map(str, e.path)), e.message), file=sys.stderr)
+results = log["runs"][0]["results"]
+nested = [r for r in results if "!/" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]]
+if errors or len(results) < 100 or not nested:
+    print("SARIF 2.1.0 schema: INVALID (%d errors, %d results, %d nested)" % (len(errors), len(results), len(nested)), file=sys.stderr)
+    sys.exit(1)
+print("SARIF 2.1.0 schema: valid (%d results, %d in archives)" % (len(results), len(nested)))
+PY
