@@ -251,6 +251,29 @@ def bench_git(args, vs, peers, corpus, out):
     return lines
 
 
+def bench_real(args, vs, peers, out):
+    """No ground truth: real public files (OSV advisories, OpenAPI specs, Sigma rules, audit
+    log samples) in ../shared/data, where every report is something a reviewer must read."""
+    data = os.path.join(os.path.dirname(ROOT), "shared", "data")
+    if not os.path.isdir(data):
+        return []
+    tools = [("vendorsec", [vs, "scan", data, "--format", "json", "--output", os.path.join(out, "vendorsec-real.json"), "--no-progress"],
+              lambda: read_vendorsec(os.path.join(out, "vendorsec-real.json"), data))]
+    if "gitleaks" in peers:
+        tools.append(("gitleaks", [peers["gitleaks"][0], "dir", data, "-f", "json", "-r", os.path.join(out, "gitleaks-real.json"), "--no-banner", "--log-level", "error"],
+                      lambda: read_gitleaks(os.path.join(out, "gitleaks-real.json"), data)))
+    if "kingfisher" in peers:
+        tools.append(("kingfisher", [peers["kingfisher"][0], "scan", data, "--no-validate", "--format", "jsonl", "-o", os.path.join(out, "kingfisher-real.jsonl"), "--no-update-check"],
+                      lambda: read_kingfisher(os.path.join(out, "kingfisher-real.jsonl"), data)))
+    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(data) for f in fs)
+    lines = ["", "### Real files without planted credentials: ../shared/data (%.0f MB of OSV advisories, OpenAPI specs, Sigma rules, audit-log samples)" % (size / 1e6), "",
+             "| tool | reported file:line locations | CPU s |", "|---|---|---|"]
+    for name, cmd, reader in tools:
+        r = run_measured(cmd)
+        lines.append("| %s | %d | %.2f |" % (name, len({(f[0], f[1]) for f in reader()}), r["cpu"]))
+    return lines
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mb", type=int, default=220)
@@ -271,6 +294,7 @@ def main():
     lines, _ = bench_tree(args, vs, peers, corpus, args.out)
     if not args.no_git:
         lines += bench_git(args, vs, peers, corpus, args.out)
+    lines += bench_real(args, vs, peers, args.out)
     cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     lines += ["", "Machine: %s cores; medians of %d runs; measured %s by scripts/bench_secrets.py." % (cpu, args.runs, time.strftime("%Y-%m-%d"))]
     text = "\n".join(lines) + "\n"

@@ -59,7 +59,7 @@ PLANTED = [
     ("openai", lambda r: (lambda s: ('OPENAI_API_KEY="%s"' % s, s))("sk-proj-" + rs(r, URLSAFE, 74) + "T3BlbkFJ" + rs(r, URLSAFE, 74))),
     ("anthropic", lambda r: (lambda s: ("anthropic_key: %s" % s, s))("sk-ant-api03-" + rs(r, URLSAFE, 93) + "AA")),
     ("gcp-api-key", lambda r: (lambda s: ('"apiKey": "%s",' % s, s))("AIza" + rs(r, URLSAFE, 35))),
-    ("atlassian-api-token", lambda r: (lambda s: ("JIRA_API_TOKEN=%s" % s, s))("ATATT3xFfGF0" + rs(r, URLSAFE, 170) + "=" + rs(r, "0123456789ABCDEF", 8))),
+    ("atlassian-api-token", lambda r: (lambda s: ("JIRA_API_TOKEN=%s" % s, s))("ATATT3xFfGF0" + rs(r, URLSAFE, 171) + "=" + rs(r, "0123456789ABCDEF", 8))),
     ("atlassian-legacy-token", lambda r: (lambda s: ('confluence.api.token = "%s"' % s, s))(rs(r, ALNUM, 24))),
     ("connect-shared-secret", lambda r: (lambda s: ('{"clientKey": "%s", "sharedSecret": "%s", "baseUrl": "https://acme.atlassian.net"}' % (uuid(r), s), s))(rs(r, URLSAFE, 43))),
     ("bitbucket-app-password", lambda r: (lambda s: ("BITBUCKET_APP_PASSWORD=%s" % s, s))("ATBB" + rs(r, ALNUM, 32))),

@@ -78,6 +78,7 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "fixme",
     "undefined",
     "foobar",
+    "hidden",
 ];
 
 const EXACT_PLACEHOLDERS: &[&str] = &[
