@@ -29,7 +29,10 @@ pub(crate) fn run(args: &ChecklistArgs) -> anyhow::Result<ExitCode> {
     };
     let items = catalog::items();
     let text = match args.format {
-        OutputFormat::Json | OutputFormat::Sarif => {
+        OutputFormat::Sarif => {
+            anyhow::bail!("checklist prints terminal, json or markdown; SARIF is for scan results")
+        }
+        OutputFormat::Json => {
             let v: Vec<_> = items
                 .iter()
                 .map(|i| {

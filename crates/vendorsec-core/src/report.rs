@@ -46,6 +46,15 @@ impl ScanReport {
             .count()
     }
 
+    /// The guideline items that have findings, sorted.
+    #[must_use]
+    pub fn guidelines(&self) -> Vec<&str> {
+        let mut g: Vec<&str> = self.findings.iter().map(|f| f.guideline.as_str()).collect();
+        g.sort_unstable();
+        g.dedup();
+        g
+    }
+
     /// Count of findings per severity, highest first.
     #[must_use]
     pub fn counts(&self) -> [(Severity, usize); 5] {

@@ -58,6 +58,15 @@ fn report_read_error(ctx: &Ctx<'_>, origin: &Origin, e: &io::Error) -> bool {
     }
 }
 
+/// Report a read error and tell the caller whether the archive budget is spent.
+fn read_error_outcome(ctx: &Ctx<'_>, origin: &Origin, e: &io::Error) -> Outcome {
+    if report_read_error(ctx, origin, e) {
+        Outcome::BudgetSpent
+    } else {
+        Outcome::Done
+    }
+}
+
 /// A top-level input that can seek (a file): archives are opened in place.
 pub(crate) fn process_seekable<R: Read + Seek>(
     ctx: &Ctx<'_>,
@@ -114,11 +123,7 @@ fn binary(ctx: &Ctx<'_>, origin: &Origin, head: Vec<u8>, reader: &mut dyn Read) 
         let mut bytes = head;
         let mut rest = reader.take(classfile::MAX_CLASS_BYTES);
         if let Err(e) = rest.read_to_end(&mut bytes) {
-            return if report_read_error(ctx, origin, &e) {
-                Outcome::BudgetSpent
-            } else {
-                Outcome::Done
-            };
+            return read_error_outcome(ctx, origin, &e);
         }
         match classfile::string_literals(&bytes) {
             Some(text) => {
@@ -161,37 +166,30 @@ fn process_entry(
     let head = match read_head(reader) {
         Ok(h) => h,
         Err(e) => {
-            return if report_read_error(ctx, origin, &e) {
-                Outcome::BudgetSpent
-            } else {
-                Outcome::Done
-            };
+            return read_error_outcome(ctx, origin, &e);
         }
     };
     let kind = sniff(&head);
+    if matches!(kind, Kind::Zip | Kind::Gzip | Kind::Tar) && origin.depth() >= ctx.limits.max_depth
+    {
+        diag(
+            ctx,
+            DiagnosticKind::NestingLimit,
+            origin,
+            format!(
+                "archive nested deeper than {} levels; not opened",
+                ctx.limits.max_depth
+            ),
+        );
+        return Outcome::Done;
+    }
     match kind {
         Kind::Zip => {
-            if origin.depth() >= ctx.limits.max_depth {
-                diag(
-                    ctx,
-                    DiagnosticKind::NestingLimit,
-                    origin,
-                    format!(
-                        "archive nested deeper than {} levels; not opened",
-                        ctx.limits.max_depth
-                    ),
-                );
-                return Outcome::Done;
-            }
             let cap = ctx.limits.max_nested_archive_bytes;
             let mut bytes = head;
             let mut rest = reader.take(cap.saturating_sub(bytes.len() as u64) + 1);
             if let Err(e) = rest.read_to_end(&mut bytes) {
-                return if report_read_error(ctx, origin, &e) {
-                    Outcome::BudgetSpent
-                } else {
-                    Outcome::Done
-                };
+                return read_error_outcome(ctx, origin, &e);
             }
             if bytes.len() as u64 > cap {
                 diag(
@@ -206,31 +204,13 @@ fn process_entry(
             Outcome::Done
         }
         Kind::Gzip | Kind::Tar => {
-            if origin.depth() >= ctx.limits.max_depth {
-                diag(
-                    ctx,
-                    DiagnosticKind::NestingLimit,
-                    origin,
-                    format!(
-                        "archive nested deeper than {} levels; not opened",
-                        ctx.limits.max_depth
-                    ),
-                );
-                return Outcome::Done;
-            }
             let mut stream = Cursor::new(head).chain(reader);
             open_stream_archive(ctx, origin, kind, &mut stream, compressed, budget)
         }
         Kind::Binary => binary(ctx, origin, head, reader),
         Kind::Text => match ctx.visitor.text(origin, &head, reader) {
             Ok(()) => Outcome::Done,
-            Err(e) => {
-                if report_read_error(ctx, origin, &e) {
-                    Outcome::BudgetSpent
-                } else {
-                    Outcome::Done
-                }
-            }
+            Err(e) => read_error_outcome(ctx, origin, &e),
         },
     }
 }

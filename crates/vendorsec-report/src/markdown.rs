@@ -31,14 +31,7 @@ pub(crate) fn render(report: &ScanReport, rules: &[RuleMeta]) -> String {
     if report.findings.is_empty() {
         let _ = writeln!(out, "No findings.\n");
     }
-    let mut guidelines: Vec<&str> = report
-        .findings
-        .iter()
-        .map(|f| f.guideline.as_str())
-        .collect();
-    guidelines.sort_unstable();
-    guidelines.dedup();
-    for g in guidelines {
+    for g in report.guidelines() {
         let _ = writeln!(out, "## {} — `{g}`\n", cell(&guideline_title(g)));
         let _ = writeln!(
             out,

@@ -41,14 +41,7 @@ impl Paint {
 pub(crate) fn render(report: &ScanReport, rules: &[RuleMeta], color: bool) -> String {
     let p = Paint { on: color };
     let mut out = String::new();
-    let mut guidelines: Vec<&str> = report
-        .findings
-        .iter()
-        .map(|f| f.guideline.as_str())
-        .collect();
-    guidelines.sort_unstable();
-    guidelines.dedup();
-    for g in guidelines {
+    for g in report.guidelines() {
         let _ = writeln!(
             out,
             "{} {}",

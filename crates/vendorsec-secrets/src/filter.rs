@@ -193,30 +193,55 @@ pub(crate) fn is_masked(value: &str) -> bool {
     }
 }
 
-/// Paths of tests and fixtures: matches there keep lower confidence.
+/// Paths of tests and fixtures: matches there keep lower confidence. Judged by whole path
+/// components (`test/`, `fixtures/`, …) and test-file names (`FooTest.java`,
+/// `foo_test.go`, `foo.spec.ts`, `test_foo.py`), never by substrings (`latest_…`).
 pub(crate) fn is_test_path(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    [
-        "/test/",
-        "/tests/",
-        "/spec/",
-        "/specs/",
-        "/fixtures/",
-        "/fixture/",
-        "/testdata/",
-        "/__tests__/",
-        "/mocks/",
-        "/mock/",
-        "/examples/",
-        "/example/",
-        "/samples/",
-    ]
-    .iter()
-    .any(|p| lower.contains(p) || lower.starts_with(&p[1..]))
-        || lower.contains("_test.")
-        || lower.contains(".test.")
-        || lower.contains(".spec.")
-        || lower.contains("test_")
+    const DIRS: &[&str] = &[
+        "test",
+        "tests",
+        "spec",
+        "specs",
+        "fixtures",
+        "fixture",
+        "testdata",
+        "test-data",
+        "__tests__",
+        "__mocks__",
+        "mocks",
+        "mock",
+        "examples",
+        "example",
+        "samples",
+        "sample",
+    ];
+    let mut parts = path
+        .split(['/', '\\'])
+        .filter(|c| !c.is_empty() && *c != "!")
+        .peekable();
+    while let Some(part) = parts.next() {
+        let is_file = parts.peek().is_none();
+        let lower = part.to_ascii_lowercase();
+        if !is_file && DIRS.contains(&lower.as_str()) {
+            return true;
+        }
+        if is_file {
+            let stem = part.split('.').next().unwrap_or(part);
+            let stem_lower = stem.to_ascii_lowercase();
+            if stem_lower.starts_with("test_")
+                || stem_lower.starts_with("test-")
+                || stem_lower.ends_with("_test")
+                || stem_lower.ends_with("-test")
+                || stem.ends_with("Test")
+                || stem.ends_with("Tests")
+                || lower.contains(".test.")
+                || lower.contains(".spec.")
+            {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -254,8 +279,24 @@ mod tests {
 
     #[test]
     fn test_paths() {
-        assert!(is_test_path("src/test/java/FooTest.java"));
-        assert!(is_test_path("tests/data.env"));
-        assert!(!is_test_path("src/main/resources/app.properties"));
+        for p in [
+            "src/test/java/com/acme/Foo.java",
+            "tests/data.env",
+            "src/main/java/FooTest.java",
+            "pkg/client_test.go",
+            "web/app.spec.ts",
+            "service/test_api.py",
+            "app.jar!/fixtures/key.pem",
+        ] {
+            assert!(is_test_path(p), "{p}");
+        }
+        for p in [
+            "src/main/resources/app.properties",
+            "deploy/latest_config.yml",
+            "src/contest/Winner.java",
+            "attestation.json",
+        ] {
+            assert!(!is_test_path(p), "{p}");
+        }
     }
 }
