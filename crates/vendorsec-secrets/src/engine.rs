@@ -190,10 +190,10 @@ impl Engine {
 
     /// Every match of every rule, without resolving overlaps between rules (for checking
     /// each rule's examples on their own).
-    fn scan_bytes_unresolved(&self, data: &[u8]) -> BlobScan {
+    fn scan_bytes_unresolved(&self, data: &[u8], path: &str) -> BlobScan {
         let mut scan = BlobScan::default();
         let mut lines = 0u64;
-        self.scan_chunk(data, 0, data.len(), &mut lines, "src/config.txt", &mut scan);
+        self.scan_chunk(data, 0, data.len(), &mut lines, path, &mut scan);
         scan
     }
 
@@ -327,9 +327,16 @@ impl Engine {
             line_at_cursor + 1
         };
 
+        let source_code = filter::is_source_code(path);
         let accepted: Vec<_> = found
             .into_iter()
             .filter_map(|(start, r, end, ss, se)| {
+                if source_code
+                    && self.rules[r].rule.code_literals_only
+                    && !literal_context(data, ss)
+                {
+                    return None;
+                }
                 let secret = std::str::from_utf8(&data[ss..se]).ok()?;
                 let (severity, fields) = accept(&self.rules[r], &data[start..end], secret)?;
                 Some((start, r, end, ss, se, severity, fields))
@@ -452,6 +459,17 @@ impl Engine {
         }
         let mut k = keep.into_iter();
         matches.retain(|_| k.next().unwrap_or(true));
+    }
+}
+
+/// Whether a value at `ss` in source code is data rather than an identifier or expression:
+/// a quoted literal, XML element text (`>value`), or a `key=value` with no space before the
+/// `=` (configuration embedded in a string). `password: String` and `pwd = other` are code.
+fn literal_context(data: &[u8], ss: usize) -> bool {
+    match ss.checked_sub(1).map(|i| data[i]) {
+        Some(b'"' | b'\'' | b'`' | b'>') => true,
+        Some(b'=') => ss >= 2 && !data[ss - 2].is_ascii_whitespace(),
+        _ => false,
     }
 }
 
@@ -635,6 +653,16 @@ pub fn group_matches(engine: &Engine, matches: Vec<(Origin, RawMatch)>) -> Vec<F
 
 const DEFAULT_REMEDIATION: &str = "Revoke and rotate this credential at its issuer, remove it from the code and history, and load it at run time from a secret store or the environment.";
 
+/// The path an example is scanned under: an example may name it on a first line
+/// `# file: <path>` (so rules can be shown to behave in source code and in configuration);
+/// by default a neutral configuration file.
+fn example_path(example: &str) -> &str {
+    example
+        .strip_prefix("# file: ")
+        .and_then(|rest| rest.split('\n').next())
+        .unwrap_or("config/settings.txt")
+}
+
 /// An example of a rule that did not behave as it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExampleFailure {
@@ -661,7 +689,7 @@ impl Engine {
             let mut pos_i = 0;
             let mut neg_i = 0;
             for (positive, example) in cases {
-                let scan = self.scan_bytes_unresolved(example.as_bytes());
+                let scan = self.scan_bytes_unresolved(example.as_bytes(), example_path(example));
                 let matched = scan.matches.iter().any(|m| m.rule == i);
                 let index = if positive { &mut pos_i } else { &mut neg_i };
                 if matched != positive {

@@ -79,6 +79,9 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "undefined",
     "foobar",
     "hidden",
+    "not my real",
+    "not real",
+    "notreal",
 ];
 
 const EXACT_PLACEHOLDERS: &[&str] = &[
@@ -138,6 +141,7 @@ pub(crate) fn is_placeholder(value: &str) -> bool {
         || v.contains("#{")
         || (b[0] == b'<' && b[b.len() - 1] == b'>')
         || (b[0] == b'[' && b[b.len() - 1] == b']')
+        || (b[0] == b'{' && b[b.len() - 1] == b'}')
         || (b[0] == b'@' && b[b.len() - 1] == b'@' && b.len() > 2)
         || (b[0] == b'%' && b[b.len() - 1] == b'%' && b.len() > 2)
         || (b[0] == b'$' && b.len() > 1 && (b[1].is_ascii_uppercase() || b[1] == b'_'))
@@ -161,11 +165,32 @@ pub(crate) fn is_placeholder(value: &str) -> bool {
     if EXACT_PLACEHOLDERS.contains(&lower.as_str()) {
         return true;
     }
-    PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w))
+    if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    // Documentation loves base64 of a stand-in ("not my real password").
+    base64_text(v).is_some_and(|t| {
+        let t = t.to_ascii_lowercase();
+        EXACT_PLACEHOLDERS.contains(&t.as_str()) || PLACEHOLDER_WORDS.iter().any(|w| t.contains(w))
+    })
 }
 
-/// True for values that look like code rather than data: function calls, property paths,
-/// environment lookups such as `os.environ["X"]` or `System.getenv("X")`.
+/// The text a standard-base64 value decodes to, if it decodes to printable ASCII.
+fn base64_text(v: &str) -> Option<String> {
+    use base64::Engine as _;
+    if v.len() < 8 || !v.len().is_multiple_of(4) {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD.decode(v).ok()?;
+    bytes
+        .iter()
+        .all(|b| b.is_ascii_graphic() || *b == b' ')
+        .then(|| String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// True for values that look like code rather than data: function calls, indexing, paths
+/// (`crate::X`), reserved identifiers (`__x`), environment lookups such as
+/// `os.environ["X"]` or `System.getenv("X")`.
 pub(crate) fn looks_like_code(value: &str) -> bool {
     let v = value.trim();
     v.contains("getenv")
@@ -175,6 +200,9 @@ pub(crate) fn looks_like_code(value: &str) -> bool {
         || v.ends_with("()")
         || v.ends_with(");")
         || v.contains('(')
+        || v.contains("::")
+        || v.contains('[')
+        || v.starts_with("__")
 }
 
 /// True for masked or filler values (`xxxx`, `****`, one repeated character), whatever the
@@ -191,6 +219,19 @@ pub(crate) fn is_masked(value: &str) -> bool {
         Some(first) => tail.len() >= 8 && chars.all(|c| c == first),
         None => false,
     }
+}
+
+/// Source code, where string literals are quoted (judged by extension).
+pub(crate) fn is_source_code(path: &str) -> bool {
+    const EXT: &[&str] = &[
+        "java", "kt", "kts", "scala", "groovy", "gradle", "js", "jsx", "mjs", "cjs", "ts", "tsx",
+        "mts", "cts", "vue", "svelte", "py", "pyi", "rb", "go", "rs", "cs", "php", "swift", "c",
+        "h", "cc", "cpp", "hpp", "m", "mm", "dart", "lua", "pl", "pm", "r", "jl", "ex", "exs",
+        "erl", "clj", "fs", "vb",
+    ];
+    let leaf = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    leaf.rsplit_once('.')
+        .is_some_and(|(_, ext)| EXT.contains(&ext.to_ascii_lowercase().as_str()))
 }
 
 /// Paths of tests and fixtures: matches there keep lower confidence. Judged by whole path
@@ -275,6 +316,15 @@ mod tests {
         for real in ["Tr0ub4dor&3", "q8Vz2LmX9wPk", "s3cr3t-Rotation-2024"] {
             assert!(!is_placeholder(real), "{real}");
         }
+    }
+
+    #[test]
+    fn source_code_by_extension() {
+        assert!(is_source_code("src/main/java/A.java"));
+        assert!(is_source_code("app.jar!/web/x.ts"));
+        assert!(!is_source_code("src/main/resources/app.properties"));
+        assert!(!is_source_code("deploy/values.yaml"));
+        assert!(!is_source_code(".env"));
     }
 
     #[test]

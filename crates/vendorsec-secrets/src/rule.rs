@@ -48,6 +48,11 @@ pub struct Rule {
     /// e.g. a hex value assigned to a `*_hash` name.
     #[serde(default)]
     pub allow_match: Vec<String>,
+    /// In source code (by file extension) accept only quoted literals: an unquoted value
+    /// there is an identifier, a type or an expression (`password: String`,
+    /// `password = userPassword`), never a hard-coded credential.
+    #[serde(default)]
+    pub code_literals_only: bool,
     #[serde(default)]
     pub validator: Option<Validator>,
     #[serde(default)]
