@@ -45,6 +45,14 @@ struct CompiledRule {
     allow_match: Vec<regex::bytes::Regex>,
 }
 
+/// Where a chunk starts in its blob's text: newlines before it, and code points since the
+/// last of them (so columns stay right on lines longer than a chunk).
+#[derive(Debug, Default, Clone, Copy)]
+struct TextPos {
+    lines: u64,
+    column: u64,
+}
+
 /// The compiled rule set.
 pub struct Engine {
     rules: Vec<CompiledRule>,
@@ -182,8 +190,8 @@ impl Engine {
     #[must_use]
     pub fn scan_bytes(&self, data: &[u8], path: &str) -> BlobScan {
         let mut scan = BlobScan::default();
-        let mut lines = 0u64;
-        self.scan_chunk(data, 0, data.len(), &mut lines, path, &mut scan);
+        let mut at = TextPos::default();
+        self.scan_chunk(data, 0, data.len(), &mut at, path, &mut scan);
         self.finish(&mut scan, data.len() as u64);
         scan
     }
@@ -192,8 +200,8 @@ impl Engine {
     /// each rule's examples on their own).
     fn scan_bytes_unresolved(&self, data: &[u8], path: &str) -> BlobScan {
         let mut scan = BlobScan::default();
-        let mut lines = 0u64;
-        self.scan_chunk(data, 0, data.len(), &mut lines, path, &mut scan);
+        let mut at = TextPos::default();
+        self.scan_chunk(data, 0, data.len(), &mut at, path, &mut scan);
         scan
     }
 
@@ -209,7 +217,7 @@ impl Engine {
         let mut scan = BlobScan::default();
         let mut buf: Vec<u8> = Vec::with_capacity(head.len().max(64 << 10));
         buf.extend_from_slice(head);
-        let mut lines = 0u64;
+        let mut at = TextPos::default();
         let mut total = 0u64;
         let mut error = None;
         loop {
@@ -221,12 +229,12 @@ impl Engine {
                 }
             };
             if eof {
-                self.scan_chunk(&buf, total, buf.len(), &mut lines, path, &mut scan);
+                self.scan_chunk(&buf, total, buf.len(), &mut at, path, &mut scan);
                 total += buf.len() as u64;
                 break;
             }
             let owned = buf.len() - OVERLAP;
-            self.scan_chunk(&buf, total, owned, &mut lines, path, &mut scan);
+            self.scan_chunk(&buf, total, owned, &mut at, path, &mut scan);
             total += owned as u64;
             buf.drain(..owned);
         }
@@ -234,14 +242,14 @@ impl Engine {
         (scan, error)
     }
 
-    /// Scan `data`, reporting matches that start before `owned_end`. `lines` is the number
-    /// of newlines before `data[0]` and is advanced past `data[..owned_end]`.
+    /// Scan `data`, reporting matches that start before `owned_end`. `at` is the text
+    /// position of `data[0]` and is advanced past `data[..owned_end]`.
     fn scan_chunk(
         &self,
         data: &[u8],
         base: u64,
         owned_end: usize,
-        lines: &mut u64,
+        at: &mut TextPos,
         path: &str,
         scan: &mut BlobScan,
     ) {
@@ -316,7 +324,7 @@ impl Engine {
 
         // Positions to line/column, in one forward pass.
         let mut cursor = 0usize;
-        let mut line_at_cursor = *lines;
+        let mut line_at_cursor = at.lines;
         let mut line_of = |pos: usize| -> u64 {
             if pos >= cursor {
                 line_at_cursor += memchr::memchr_iter(b'\n', &data[cursor..pos]).count() as u64;
@@ -325,6 +333,26 @@ impl Engine {
             }
             cursor = pos;
             line_at_cursor + 1
+        };
+
+        // Columns, computed forward from one match start to the next (linear even on a
+        // single 200 MB line).
+        let start_column = at.column;
+        let mut col_cursor = 0usize;
+        let mut col_at_cursor = start_column;
+        let mut col_of = |p: usize| -> u64 {
+            let (from, base_col) = if p >= col_cursor {
+                (col_cursor, col_at_cursor)
+            } else {
+                (0, start_column)
+            };
+            let col = match memchr::memrchr(b'\n', &data[from..p]) {
+                Some(i) => code_points(&data[from + i + 1..p]),
+                None => base_col + code_points(&data[from..p]),
+            };
+            col_cursor = p;
+            col_at_cursor = col;
+            col + 1
         };
 
         let source_code = filter::is_source_code(path);
@@ -348,9 +376,12 @@ impl Engine {
             let cr = &self.rules[r];
             let secret = String::from_utf8_lossy(&data[ss..se]).into_owned();
             let line = line_of(start);
-            let column = column_of(data, start);
+            let column = col_of(start);
             let end_line = line_of(end);
-            let end_column = column_of(data, end);
+            let end_column = match memchr::memrchr(b'\n', &data[start..end]) {
+                Some(i) => code_points(&data[start + i + 1..end]) + 1,
+                None => column + code_points(&data[start..end]),
+            };
             let mut confidence = cr.rule.confidence;
             if filter::is_test_path(path) {
                 confidence = confidence.lowered();
@@ -386,7 +417,11 @@ impl Engine {
                 used: false,
             });
         }
-        *lines += memchr::memchr_iter(b'\n', &data[..owned_end]).count() as u64;
+        at.lines += memchr::memchr_iter(b'\n', &data[..owned_end]).count() as u64;
+        at.column = match memchr::memrchr(b'\n', &data[..owned_end]) {
+            Some(i) => code_points(&data[i + 1..owned_end]),
+            None => at.column + code_points(&data[..owned_end]),
+        };
     }
 
     /// Drop matches whose secret overlaps a better rule's match (a JDBC URL rule and the
@@ -500,15 +535,9 @@ fn window(data: &[u8], p: usize, scope: Scope) -> (usize, usize) {
     }
 }
 
-/// 1-based column in Unicode code points from the start of the line (bounded look-back).
-fn column_of(data: &[u8], pos: usize) -> u64 {
-    let lo = pos.saturating_sub(1 << 16);
-    let start = memchr::memrchr(b'\n', &data[lo..pos]).map_or(lo, |i| lo + i + 1);
-    data[start..pos]
-        .iter()
-        .filter(|&&b| b & 0xC0 != 0x80)
-        .count() as u64
-        + 1
+/// Unicode code points in UTF-8 bytes (continuation bytes do not count).
+fn code_points(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64
 }
 
 /// Run the rule's filters and validator; `None` drops the match.
@@ -745,6 +774,22 @@ mod tests {
         assert_eq!(scan.bytes, data.len() as u64);
         let whole = e.scan_bytes(&data, "x.txt");
         assert_eq!(whole.matches.len(), scan.matches.len());
+    }
+
+    #[test]
+    fn columns_stay_right_on_lines_longer_than_a_chunk() {
+        let e = engine();
+        let mut data = vec![b'x'; 2 * CHUNK + 12345];
+        data.extend_from_slice(format!(" {TOKEN} ").as_bytes());
+        data.extend_from_slice(format!("\nab {TOKEN}\n").as_bytes());
+        let (scan, _) = e.scan_reader(&[], &mut &data[..], "one-line.txt");
+        let mut cols: Vec<(u64, u64)> = scan.matches.iter().map(|m| (m.line, m.column)).collect();
+        cols.sort_unstable();
+        assert_eq!(cols, vec![(1, 2 * CHUNK as u64 + 12345 + 2), (2, 4)]);
+        let whole = e.scan_bytes(&data, "one-line.txt");
+        let mut cols2: Vec<(u64, u64)> = whole.matches.iter().map(|m| (m.line, m.column)).collect();
+        cols2.sort_unstable();
+        assert_eq!(cols, cols2);
     }
 
     #[test]
