@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Validate vendorsec's SARIF output against the official SARIF 2.1.0 JSON schema.
+# Validate vendorsec's SARIF output against the official SARIF 2.1.0 JSON schema. Run by the
+# test crates/vendorsec-cli/tests/sarif_schema.rs, or by hand.
 #
 # The schema (sarif-2.1.0-rtm.5.json) comes from the npm package @microsoft/jest-sarif and
 # the validator from the PyPI package jsonschema; both are fetched once into
@@ -18,8 +19,14 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import jsonschema' 2>
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q 'jsonschema>=4,<5'
 fi
-cargo build -q --locked -p vendorsec-cli
-bin="${CARGO_TARGET_DIR:-target}/debug/vendorsec"
+# The binary under test: $VENDORSEC_BIN (the Rust test that runs this script sets it), else
+# a debug build.
+if [ -n "${VENDORSEC_BIN:-}" ]; then
+  bin="$VENDORSEC_BIN"
+else
+  cargo build -q --locked -p vendorsec-cli
+  bin="${CARGO_TARGET_DIR:-target}/debug/vendorsec"
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # Inputs: every rule's examples (the rule files), and a nested archive built here.
