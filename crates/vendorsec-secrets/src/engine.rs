@@ -404,8 +404,16 @@ impl Engine {
             let line = line_of(p);
             let line_end = memchr::memchr(b'\n', &data[p..]).map_or(data.len(), |i| p + i);
             let text = String::from_utf8_lossy(&data[p + IGNORE_MARKER.len()..line_end]);
+            // `vendorsec:ignore` then whitespace then a rule id (or `all`); anything else is
+            // prose or code that mentions the marker, not a marker.
+            if !text.starts_with([' ', '\t']) {
+                continue;
+            }
             let mut words = text.split_whitespace();
             let rule = words.next().unwrap_or("").to_string();
+            if !is_rule_id(&rule) {
+                continue;
+            }
             let reason: String = words
                 .filter(|w| !matches!(*w, "*/" | "-->" | "#}" | "%>"))
                 .collect::<Vec<_>>()
@@ -495,6 +503,27 @@ impl Engine {
         let mut k = keep.into_iter();
         matches.retain(|_| k.next().unwrap_or(true));
     }
+}
+
+/// `all`, or `domain/kebab-name`.
+fn is_rule_id(s: &str) -> bool {
+    if s == "all" {
+        return true;
+    }
+    let Some((domain, name)) = s.split_once('/') else {
+        return false;
+    };
+    !domain.is_empty()
+        && domain
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && name
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Whether a value at `ss` in source code is data rather than an identifier or expression:
@@ -798,7 +827,8 @@ mod tests {
         let text = format!(
             "a = \"{TOKEN}\" # vendorsec:ignore secret/github-pat rotated test token\n\
              # vendorsec:ignore secret/github-pat\nb = \"{TOKEN}\"\n\
-             # vendorsec:ignore secret/aws-access-key-id stale\n"
+             # vendorsec:ignore secret/aws-access-key-id stale\n\
+             docs mention `vendorsec:ignore <rule-id> <reason>` and vendorsec:ignore{{}}\n"
         );
         let scan = e.scan_bytes(text.as_bytes(), "x.py");
         assert_eq!(
