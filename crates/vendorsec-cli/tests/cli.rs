@@ -228,17 +228,20 @@ fn suppression_config_inline_and_baseline() {
     assert_eq!(out.status.code(), Some(1));
     let text = std::fs::read_to_string(&base).unwrap();
     assert!(!text.contains(GH) && !text.contains(PW));
-    let out = run(
-        dir.path(),
-        &[
-            "scan",
-            ".",
-            "--baseline",
-            base.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-    );
+    let with_baseline = || {
+        run(
+            dir.path(),
+            &[
+                "scan",
+                ".",
+                "--baseline",
+                base.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let out = with_baseline();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -250,17 +253,7 @@ fn suppression_config_inline_and_baseline() {
         "STRIPE_KEY=sk_live_4Rt9QwErTyUiOpAsDfGhJkLz\n",
     )
     .unwrap();
-    let out = run(
-        dir.path(),
-        &[
-            "scan",
-            ".",
-            "--baseline",
-            base.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-    );
+    let out = with_baseline();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(json(&out)["findings"].as_array().unwrap().len(), 1);
 }

@@ -86,34 +86,23 @@ pub(crate) fn process_seekable<R: Read + Seek>(
             return;
         }
     };
-    let kind = sniff(&head);
     let budget = Budget::new(ctx.limits.max_archive_bytes);
-    match kind {
-        Kind::Zip => {
-            if let Err(e) = reader.rewind() {
-                diag(
-                    ctx,
-                    DiagnosticKind::Unreadable,
-                    origin,
-                    format!("cannot seek: {e}"),
-                );
-                return;
-            }
-            open_zip(ctx, origin, reader, &budget);
+    // A zip file is opened in place (its directory is at the end); everything else, and a
+    // zip beyond the depth limit, takes the same path as an archive entry.
+    if sniff(&head) == Kind::Zip && origin.depth() < ctx.limits.max_depth {
+        if let Err(e) = reader.rewind() {
+            diag(
+                ctx,
+                DiagnosticKind::Unreadable,
+                origin,
+                format!("cannot seek: {e}"),
+            );
+            return;
         }
-        Kind::Gzip | Kind::Tar => {
-            let mut stream = Cursor::new(head).chain(reader);
-            open_stream_archive(ctx, origin, kind, &mut stream, size, &budget);
-        }
-        Kind::Binary => {
-            let _ = binary(ctx, origin, head, &mut reader);
-        }
-        Kind::Text => {
-            if let Err(e) = ctx.visitor.text(origin, &head, &mut reader) {
-                report_read_error(ctx, origin, &e);
-            }
-        }
+        open_zip(ctx, origin, reader, &budget);
+        return;
     }
+    let _ = dispatch(ctx, origin, head, &mut reader, size, &budget);
 }
 
 /// A binary blob: a class file is read for its string literals (scanned as text), anything
@@ -163,12 +152,22 @@ fn process_entry(
     compressed: Option<u64>,
     budget: &Budget,
 ) -> Outcome {
-    let head = match read_head(reader) {
-        Ok(h) => h,
-        Err(e) => {
-            return read_error_outcome(ctx, origin, &e);
-        }
-    };
+    match read_head(reader) {
+        Ok(head) => dispatch(ctx, origin, head, reader, compressed, budget),
+        Err(e) => read_error_outcome(ctx, origin, &e),
+    }
+}
+
+/// A blob whose first bytes (`head`) were read: open an archive, or hand text or binary to
+/// the visitor.
+fn dispatch(
+    ctx: &Ctx<'_>,
+    origin: &Origin,
+    head: Vec<u8>,
+    reader: &mut dyn Read,
+    compressed: Option<u64>,
+    budget: &Budget,
+) -> Outcome {
     let kind = sniff(&head);
     if matches!(kind, Kind::Zip | Kind::Gzip | Kind::Tar) && origin.depth() >= ctx.limits.max_depth
     {

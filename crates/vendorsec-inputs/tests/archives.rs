@@ -84,6 +84,23 @@ fn scan(files: &[(&str, Vec<u8>)], limits: Limits) -> Collect {
     c
 }
 
+/// Walk one directory with `options`; returns what the visitor collected.
+fn walk_dir(dir: &std::path::Path, options: &WalkOptions) -> Collect {
+    let c = Collect::default();
+    walk(&[dir.to_path_buf()], options, &c);
+    c
+}
+
+/// The origins of the text blobs collected.
+fn text_names(c: &Collect) -> Vec<String> {
+    c.texts
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|t| t.0.clone())
+        .collect()
+}
+
 fn has_diag(c: &Collect, kind: DiagnosticKind) -> bool {
     c.diags.lock().unwrap().iter().any(|d| d.kind == kind)
 }
@@ -228,41 +245,28 @@ fn gitignore_honoured_and_no_ignore_overrides() {
     std::fs::write(dir.path().join(".env"), "A=1").unwrap();
     std::fs::create_dir(dir.path().join("vendor")).unwrap();
     std::fs::write(dir.path().join("vendor/v.txt"), "v").unwrap();
-    let c = Collect::default();
-    let opts = WalkOptions {
-        exclude: vec!["vendor/**".into()],
-        ..WalkOptions::default()
-    };
-    walk(&[dir.path().to_path_buf()], &opts, &c);
-    let names: Vec<String> = c
-        .texts
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|t| t.0.clone())
-        .collect();
+    let c = walk_dir(
+        dir.path(),
+        &WalkOptions {
+            exclude: vec!["vendor/**".into()],
+            ..WalkOptions::default()
+        },
+    );
+    let names = text_names(&c);
     assert!(
         names.iter().any(|n| n.ends_with("/.env")),
         "hidden files are scanned: {names:?}"
     );
     assert!(!names.iter().any(|n| n.contains("ignored/")));
     assert!(!names.iter().any(|n| n.contains("vendor/")));
-    let c = Collect::default();
-    walk(
-        &[dir.path().to_path_buf()],
+    let c = walk_dir(
+        dir.path(),
         &WalkOptions {
             no_ignore: true,
             ..WalkOptions::default()
         },
-        &c,
     );
-    assert!(
-        c.texts
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|t| t.0.contains("ignored/"))
-    );
+    assert!(text_names(&c).iter().any(|n| n.contains("ignored/")));
 }
 
 #[cfg(unix)]
@@ -272,22 +276,19 @@ fn symlink_loop_is_reported_when_following() {
     std::fs::create_dir(dir.path().join("a")).unwrap();
     std::os::unix::fs::symlink(dir.path(), dir.path().join("a/loop")).unwrap();
     std::fs::write(dir.path().join("a/f.txt"), "x").unwrap();
-    let c = Collect::default();
-    walk(
-        &[dir.path().to_path_buf()],
+    let c = walk_dir(
+        dir.path(),
         &WalkOptions {
             follow_symlinks: true,
             ..WalkOptions::default()
         },
-        &c,
     );
     assert!(
         has_diag(&c, DiagnosticKind::WalkError),
         "{:?}",
         c.diags.lock().unwrap()
     );
-    let c = Collect::default();
-    walk(&[dir.path().to_path_buf()], &WalkOptions::default(), &c);
+    let c = walk_dir(dir.path(), &WalkOptions::default());
     assert_eq!(c.texts.lock().unwrap().len(), 1);
 }
 

@@ -189,9 +189,7 @@ impl Engine {
     /// Scan an in-memory blob. `path` is the blob's path (for test-path confidence).
     #[must_use]
     pub fn scan_bytes(&self, data: &[u8], path: &str) -> BlobScan {
-        let mut scan = BlobScan::default();
-        let mut at = TextPos::default();
-        self.scan_chunk(data, 0, data.len(), &mut at, path, &mut scan);
+        let mut scan = self.scan_bytes_unresolved(data, path);
         self.finish(&mut scan, data.len() as u64);
         scan
     }

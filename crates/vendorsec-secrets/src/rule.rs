@@ -121,12 +121,11 @@ impl RuleSet {
         RuleSet::new(rules)
     }
 
-    /// Check ids, keywords, allow-lists and examples (patterns are compiled, once, by
-    /// [`crate::Engine::new`], which names the rule of any pattern that does not compile).
+    /// Check ids, keywords and examples (patterns and allow-lists are compiled, once, by
+    /// [`crate::Engine::new`], which names the rule of any regex that does not compile).
     ///
     /// # Errors
-    /// Duplicate ids, a rule without keywords or examples, or an allow regex that does not
-    /// compile.
+    /// Duplicate ids, or a rule without keywords or examples.
     pub fn new(rules: Vec<Rule>) -> Result<RuleSet, RuleError> {
         let mut seen = std::collections::HashSet::new();
         for r in &rules {
@@ -142,9 +141,6 @@ impl RuleSet {
             }
             if r.keywords.is_empty() || r.keywords.iter().any(|k| k.len() < 2) {
                 return Err(invalid("needs keywords of at least 2 bytes".into()));
-            }
-            for a in r.allow.iter().chain(&r.allow_match) {
-                regex::Regex::new(a).map_err(|e| invalid(format!("allow regex: {e}")))?;
             }
             if r.examples.is_empty() || r.negative_examples.is_empty() {
                 return Err(invalid("needs examples and negative_examples".into()));
