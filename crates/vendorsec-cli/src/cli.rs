@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Check Atlassian Marketplace apps against Atlassian's security guidelines for app vendors.
 ///
 /// vendorsec scans source trees, built apps (JAR, OBR, WAR, zip, tar) and git history for
-/// hard-coded credentials and reports each finding against the guideline item it breaks.
+/// hard-coded credentials and vulnerable dependencies, and reports each finding against the
+/// guideline item it breaks.
 #[derive(Debug, Parser)]
 #[command(
     name = "vendorsec",
@@ -16,7 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     max_term_width = 100
 )]
 #[command(
-    after_help = "Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage or input error.\n\nExamples:\n  vendorsec scan .\n  vendorsec scan target/my-app-1.4.0.obr --format sarif --output vendorsec.sarif\n  vendorsec scan --git-history . --format json\n  vendorsec checklist"
+    after_help = "Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage or input error.\n\nExamples:\n  vendorsec scan .\n  vendorsec scan target/my-app-1.4.0.obr --format sarif --output vendorsec.sarif\n  vendorsec scan --git-history . --format json\n  vendorsec db import ./osv-advisories && vendorsec scan app.jar\n  vendorsec sbom . --format spdx --output sbom.spdx.json\n  vendorsec checklist"
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -32,6 +33,11 @@ pub(crate) enum Command {
     Checklist(ChecklistArgs),
     /// List the rules or verify every rule's examples.
     Rules(RulesArgs),
+    /// Write a software bill of materials (CycloneDX 1.6 or SPDX 2.3 JSON) of the
+    /// components found in paths and archives.
+    Sbom(SbomArgs),
+    /// Manage the local OSV advisory database used to match dependencies.
+    Db(DbArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -153,6 +159,95 @@ pub(crate) struct ScanArgs {
     /// Never show the progress line (it shows only when stderr is a terminal).
     #[arg(long)]
     pub(crate) no_progress: bool,
+
+    /// Advisory database directory [default: $VENDORSEC_DB, else ~/.cache/vendorsec/db].
+    #[arg(long, value_name = "DIR", env = "VENDORSEC_DB")]
+    pub(crate) db: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SbomFormat {
+    /// CycloneDX 1.6 JSON.
+    Cyclonedx,
+    /// SPDX 2.3 JSON.
+    Spdx,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SbomArgs {
+    /// Directories, files or archives to inventory.
+    #[arg(default_value = ".", value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+
+    /// SBOM format.
+    #[arg(short, long, value_enum, default_value_t = SbomFormat::Cyclonedx)]
+    pub(crate) format: SbomFormat,
+
+    /// Write the SBOM to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+
+    /// Also read files that .gitignore, .ignore and git's exclude files skip.
+    #[arg(long)]
+    pub(crate) no_ignore: bool,
+
+    /// Skip paths matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub(crate) exclude: Vec<String>,
+
+    /// Follow symbolic links.
+    #[arg(long)]
+    pub(crate) follow_symlinks: bool,
+
+    /// Deepest archive nesting to open.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub(crate) max_depth: usize,
+
+    /// Worker threads [default: number of cores].
+    #[arg(short = 'j', long, default_value_t = 0, value_name = "N")]
+    pub(crate) threads: usize,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbArgs {
+    #[command(subcommand)]
+    pub(crate) command: DbCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DbCommand {
+    /// Download OSV's per-ecosystem exports (<base-url>/<Ecosystem>/all.zip) and replace
+    /// each ecosystem's data with them.
+    Update {
+        /// Where the exports are [default: OSV's public bucket].
+        #[arg(long, value_name = "URL", env = "VENDORSEC_OSV_URL", default_value = crate::cmd_db::DEFAULT_BASE_URL)]
+        base_url: String,
+        /// Only these ecosystems (npm, Maven, PyPI, crates.io, Go, RubyGems, NuGet,
+        /// Packagist; repeatable) [default: all].
+        #[arg(long = "ecosystem", value_name = "NAME")]
+        ecosystems: Vec<String>,
+        /// Database directory [default: $VENDORSEC_DB, else ~/.cache/vendorsec/db].
+        #[arg(long, value_name = "DIR", env = "VENDORSEC_DB")]
+        db: Option<PathBuf>,
+    },
+    /// Load OSV advisories (JSON or YAML) from a directory tree or a zip, merged by id.
+    Import {
+        /// A directory of OSV files, or a zip such as OSV's all.zip.
+        #[arg(value_name = "DIR|ZIP")]
+        path: PathBuf,
+        /// Database directory [default: $VENDORSEC_DB, else ~/.cache/vendorsec/db].
+        #[arg(long, value_name = "DIR", env = "VENDORSEC_DB")]
+        db: Option<PathBuf>,
+    },
+    /// Show the ecosystems the database holds, their counts and age.
+    Status {
+        /// Database directory [default: $VENDORSEC_DB, else ~/.cache/vendorsec/db].
+        #[arg(long, value_name = "DIR", env = "VENDORSEC_DB")]
+        db: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -34,6 +34,21 @@ pub(crate) fn rule_metas(engine: &Engine) -> Vec<RuleMeta> {
             references: r.references.clone(),
         })
         .collect();
+    for (id, name, description) in vendorsec_deps::analyse::RULES {
+        metas.push(RuleMeta {
+            id: id.into(),
+            name: name.into(),
+            description: description.into(),
+            severity: if id == vendorsec_deps::analyse::RULE_NOTICE {
+                vendorsec_core::Severity::Info
+            } else {
+                vendorsec_core::Severity::High
+            },
+            guideline: vendorsec_deps::analyse::GUIDELINE.into(),
+            remediation: "Upgrade the component to a fixed version (the finding names the nearest one), or replace it.".into(),
+            references: vec!["https://osv.dev/".into()],
+        });
+    }
     metas.push(RuleMeta {
         id: keystore::RULE_ID.into(),
         name: keystore::RULE_NAME.into(),

@@ -17,17 +17,21 @@ use vendorsec_core::{
     Confidence, Diagnostic, DiagnosticKind, Finding, Location, Origin, ScanReport, Severity, Stats,
     suppress,
 };
+use vendorsec_deps::inventory::{Collector, Inventory};
 use vendorsec_inputs::{Limits, Visitor, WalkOptions};
 use vendorsec_secrets::{Engine, RawMatch, group_matches, keystore};
 
 use crate::cli::{ColorChoice, ConfidenceArg, OutputFormat, ScanArgs};
 use crate::cmd_rules::{builtin_engine, rule_metas};
+use crate::deps_feed::{feed_binary, feed_text};
 use crate::output;
 use crate::progress::{Counters, Progress};
 
 /// The analysers' side of the walk: every blob goes through the secret engine once.
 struct Scanner<'a> {
     engine: &'a Engine,
+    /// Dependency inventory (not fed in git-history mode).
+    deps: Option<&'a Collector>,
     counters: Arc<Counters>,
     matches: Mutex<Vec<(Origin, RawMatch)>>,
     keystores: Mutex<Vec<Finding>>,
@@ -41,7 +45,16 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Visitor for Scanner<'_> {
     fn text(&self, origin: &Origin, head: &[u8], rest: &mut dyn Read) -> std::io::Result<()> {
         let path = origin.chain.join("!/");
-        let (scan, error) = self.engine.scan_reader(head, rest, &path);
+        // An inventory file is read whole once: the collector parses it, and the secret
+        // engine scans the same bytes (then whatever is left of an oversized one).
+        let whole = match self.deps {
+            Some(c) => feed_text(c, origin, head, rest)?,
+            None => None,
+        };
+        let (scan, error) = match &whole {
+            Some(bytes) => self.engine.scan_reader(bytes, rest, &path),
+            None => self.engine.scan_reader(head, rest, &path),
+        };
         self.counters.blobs.fetch_add(1, Ordering::Relaxed);
         self.counters.bytes.fetch_add(scan.bytes, Ordering::Relaxed);
         self.counters
@@ -83,6 +96,9 @@ impl Visitor for Scanner<'_> {
 
     fn binary(&self, origin: &Origin, head: &[u8]) {
         self.counters.binary.fetch_add(1, Ordering::Relaxed);
+        if let Some(c) = self.deps {
+            feed_binary(c, origin, head);
+        }
         if let Some((kind, confidence)) = keystore::classify(origin.leaf(), head) {
             let mut data = serde_json::Map::new();
             data.insert("keystore_type".into(), Value::from(kind.as_str()));
@@ -102,8 +118,11 @@ impl Visitor for Scanner<'_> {
         }
     }
 
-    fn archive(&self, _origin: &Origin) {
+    fn archive(&self, origin: &Origin, sha1: Option<&str>) {
         self.counters.archives.fetch_add(1, Ordering::Relaxed);
+        if let Some(c) = self.deps {
+            c.archive(&origin.chain, sha1.map(str::to_owned));
+        }
     }
 
     fn diagnostic(&self, diagnostic: Diagnostic) {
@@ -165,8 +184,10 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let engine = builtin_engine(|id| !config.rule_disabled(id))?;
     let counters = Arc::new(Counters::default());
+    let collector = Collector::default();
     let scanner = Scanner {
         engine: &engine,
+        deps: (!args.git_history).then_some(&collector),
         counters: Arc::clone(&counters),
         matches: Mutex::new(Vec::new()),
         keystores: Mutex::new(Vec::new()),
@@ -209,9 +230,17 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         diagnostics,
         ..
     } = scanner;
+    let mut diagnostics = diagnostics.into_inner().unwrap_or_default();
     let mut findings = group_matches(&engine, matches.into_inner().unwrap_or_default());
     keep_introducing_commits(&mut findings);
     findings.extend(group_keystores(keystores.into_inner().unwrap_or_default()));
+    let inventory = collector.finish();
+    let components = inventory.packages.len() as u64;
+    findings.extend(
+        match_dependencies(args, &inventory, &mut diagnostics)?
+            .into_iter()
+            .filter(|f| !config.rule_disabled(&f.rule)),
+    );
     let min_conf = match args.min_confidence {
         ConfidenceArg::High => Confidence::High,
         ConfidenceArg::Medium => Confidence::Medium,
@@ -227,7 +256,6 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             .map(|b| (baseline_path.as_deref().unwrap_or(""), b)),
         findings,
     );
-    let mut diagnostics = diagnostics.into_inner().unwrap_or_default();
     diagnostics.append(&mut unused);
 
     let mut report = ScanReport {
@@ -244,6 +272,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             blobs_binary: counters.binary.load(Ordering::Relaxed),
             archives: counters.archives.load(Ordering::Relaxed),
             suppressed: suppressed + counters.suppressed_inline.load(Ordering::Relaxed),
+            components,
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         },
     };
@@ -294,4 +323,78 @@ fn group_keystores(found: Vec<Finding>) -> Vec<Finding> {
         }
     }
     by_fp
+}
+
+/// Match the inventory against the advisory database; say plainly when matching could
+/// not run and how to enable it.
+fn match_dependencies(
+    args: &ScanArgs,
+    inventory: &Inventory,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> anyhow::Result<Vec<Finding>> {
+    for p in &inventory.problems {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::Unreadable,
+            p.path.clone(),
+            p.reason.clone(),
+        ));
+    }
+    if inventory.packages.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dir = args
+        .db
+        .clone()
+        .unwrap_or_else(vendorsec_deps::db::default_dir);
+    let mut ecosystems: Vec<vendorsec_deps::Ecosystem> =
+        inventory.packages.iter().map(|p| p.ecosystem).collect();
+    ecosystems.sort();
+    ecosystems.dedup();
+    let Some(db) = vendorsec_deps::db::Db::open(&dir, &ecosystems)? else {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::Note,
+            "",
+            format!(
+                "{} components inventoried; vulnerability matching skipped: no advisory database at {}. Run `vendorsec db update` (downloads OSV's exports) or `vendorsec db import DIR|ZIP` (offline), or pass --db DIR.",
+                inventory.packages.len(),
+                dir.display()
+            ),
+        ));
+        return Ok(Vec::new());
+    };
+    let outcome = vendorsec_deps::analyse::analyse(&inventory.packages, &db)?;
+    if !outcome.missing_ecosystems.is_empty() {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::Note,
+            "",
+            format!(
+                "the advisory database at {} has no data for {}; those components were not matched (`vendorsec db update --ecosystem NAME`)",
+                dir.display(),
+                outcome
+                    .missing_ecosystems
+                    .iter()
+                    .map(|e| e.osv_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    if !outcome.unversioned.is_empty() {
+        let sample: Vec<String> = outcome
+            .unversioned
+            .iter()
+            .take(5)
+            .map(|p| format!("{} ({})", p.name, p.file()))
+            .collect();
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::Note,
+            "",
+            format!(
+                "{} components have no version that can be matched (unidentified archives, unresolved pom properties or ranges), e.g. {}; `vendorsec sbom` lists them",
+                outcome.unversioned.len(),
+                sample.join(", ")
+            ),
+        ));
+    }
+    Ok(outcome.findings)
 }

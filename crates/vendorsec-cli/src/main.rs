@@ -3,8 +3,11 @@
 
 mod cli;
 mod cmd_checklist;
+mod cmd_db;
 mod cmd_rules;
+mod cmd_sbom;
 mod cmd_scan;
+mod deps_feed;
 mod output;
 mod progress;
 
@@ -18,6 +21,8 @@ fn main() -> ExitCode {
         cli::Command::Scan(args) => cmd_scan::run(&args),
         cli::Command::Checklist(args) => cmd_checklist::run(&args),
         cli::Command::Rules(args) => cmd_rules::run(&args),
+        cli::Command::Sbom(args) => cmd_sbom::run(&args),
+        cli::Command::Db(args) => cmd_db::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -17,6 +17,9 @@ pub struct Stats {
     pub archives: u64,
     /// Findings removed by suppressions (inline, config, baseline).
     pub suppressed: u64,
+    /// Dependency components inventoried (lockfiles, manifests, Java archives).
+    #[serde(default)]
+    pub components: u64,
     pub duration_ms: u64,
 }
 

@@ -255,7 +255,10 @@ fn v4(vector: &str) -> Option<f64> {
     ] {
         level(k, val)?;
     }
-    if [&vc, &vi, &va, &sc, &si, &sa].iter().all(|x| x.as_str() == "N") {
+    if [&vc, &vi, &va, &sc, &si, &sa]
+        .iter()
+        .all(|x| x.as_str() == "N")
+    {
         return Some(0.0);
     }
     let eq1: u8 = if av == "N" && pr == "N" && ui == "N" {
@@ -285,12 +288,12 @@ fn v4(vector: &str) -> Option<f64> {
         "P" => 1,
         _ => 2,
     };
-    let eq6: u8 = if (cr == "H" && vc == "H") || (ir == "H" && vi == "H") || (ar == "H" && va == "H")
-    {
-        0
-    } else {
-        1
-    };
+    let eq6: u8 =
+        if (cr == "H" && vc == "H") || (ir == "H" && vi == "H") || (ar == "H" && va == "H") {
+            0
+        } else {
+            1
+        };
     let table = lookup();
     let key = |a: u8, b: u8, c: u8, d: u8, e: u8, f: u8| format!("{a}{b}{c}{d}{e}{f}");
     let at_key = |k: String| table.get(&k).copied();

@@ -168,12 +168,7 @@ impl Staging {
             return;
         }
         for (eco, name, adv) in osv::split(record) {
-            let slot = self
-                .data
-                .entry(eco)
-                .or_default()
-                .entry(name)
-                .or_default();
+            let slot = self.data.entry(eco).or_default().entry(name).or_default();
             match slot.get(&adv.id) {
                 Some(old) if old.modified > adv.modified => {}
                 _ => {
@@ -208,13 +203,15 @@ impl Staging {
                     continue;
                 }
                 let name = path.display().to_string();
-                if !(name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml"))
-                {
+                if !(name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml")) {
                     continue;
                 }
                 match read_bounded(&path) {
                     Ok(bytes) => self.add_document(&name, &bytes),
-                    Err(reason) => self.summary.problems.push(ImportProblem { path: name, reason }),
+                    Err(reason) => self
+                        .summary
+                        .problems
+                        .push(ImportProblem { path: name, reason }),
                 }
             }
         }
@@ -257,7 +254,10 @@ impl Staging {
                 continue;
             }
             let mut bytes = Vec::new();
-            if let Err(e) = (&mut entry).take(MAX_RECORD_BYTES + 1).read_to_end(&mut bytes) {
+            if let Err(e) = (&mut entry)
+                .take(MAX_RECORD_BYTES + 1)
+                .read_to_end(&mut bytes)
+            {
                 self.summary.problems.push(ImportProblem {
                     path: shown,
                     reason: e.to_string(),
@@ -275,6 +275,12 @@ impl Staging {
             self.add_document(&shown, &bytes);
         }
         Ok(())
+    }
+
+    /// Drop everything staged for other ecosystems.
+    pub fn retain_ecosystem(&mut self, eco: Ecosystem) {
+        self.data.retain(|e, _| *e == eco);
+        self.withdrawn.retain(|(e, _, _)| *e == eco);
     }
 
     /// The ecosystems this staging area has data for.

@@ -43,7 +43,10 @@ fn in_range(scheme: Scheme, range: &Range, version: &str) -> Option<Option<Strin
     let mut events: Vec<&Event> = range.events.iter().collect();
     events.sort_by(|a, b| {
         let (x, y) = (event_version(a), event_version(b));
-        match (is_zero(x) && matches!(a, Event::Introduced(_)), is_zero(y) && matches!(b, Event::Introduced(_))) {
+        match (
+            is_zero(x) && matches!(a, Event::Introduced(_)),
+            is_zero(y) && matches!(b, Event::Introduced(_)),
+        ) {
             (true, true) => Ordering::Equal,
             (true, false) => Ordering::Less,
             (false, true) => Ordering::Greater,
@@ -95,7 +98,8 @@ pub fn affects(eco: Ecosystem, advisory: &Advisory, version: &str) -> Option<Opt
     let mut hit: Option<Option<String>> = None;
     for a in &advisory.affected {
         let listed = a.versions.iter().any(|v| {
-            v == version || (eco == Ecosystem::PyPI && scheme.compare(v, version) == Ordering::Equal)
+            v == version
+                || (eco == Ecosystem::PyPI && scheme.compare(v, version) == Ordering::Equal)
         });
         let mut found = if listed { Some(None) } else { None };
         for r in &a.ranges {
@@ -106,7 +110,11 @@ pub fn affects(eco: Ecosystem, advisory: &Advisory, version: &str) -> Option<Opt
         }
         if let Some(fix) = found {
             hit = Some(match (hit.flatten(), fix) {
-                (Some(a), Some(b)) => Some(if scheme.compare(&a, &b) == Ordering::Greater { a } else { b }),
+                (Some(a), Some(b)) => Some(if scheme.compare(&a, &b) == Ordering::Greater {
+                    a
+                } else {
+                    b
+                }),
                 (a, b) => a.or(b),
             });
         }
@@ -174,7 +182,9 @@ pub fn match_version(eco: Ecosystem, version: &str, advisories: &[Advisory]) -> 
                     label.clone_from(&a.label);
                 }
                 if let Some(f) = fix
-                    && fixed.as_ref().is_none_or(|cur| scheme.compare(f, cur) == Ordering::Greater)
+                    && fixed
+                        .as_ref()
+                        .is_none_or(|cur| scheme.compare(f, cur) == Ordering::Greater)
                 {
                     fixed = Some(f.clone());
                 }

@@ -169,10 +169,8 @@ pub(crate) fn split(record: Record) -> Vec<(Ecosystem, String, Advisory)> {
     let mut cvss: Vec<String> = Vec::new();
     let mut add_severity = |list: &Option<Vec<SeverityEntry>>| {
         for s in list.iter().flatten() {
-            if s.kind.starts_with("CVSS_V3") || s.kind == "CVSS_V4" {
-                if !cvss.contains(&s.score) {
-                    cvss.push(s.score.clone());
-                }
+            if (s.kind.starts_with("CVSS_V3") || s.kind == "CVSS_V4") && !cvss.contains(&s.score) {
+                cvss.push(s.score.clone());
             }
         }
     };

@@ -57,7 +57,11 @@ mod tests {
     #[test]
     fn purls_follow_the_spec_examples() {
         assert_eq!(
-            purl(Ecosystem::Maven, "org.apache.logging.log4j:log4j-core", "2.14.1"),
+            purl(
+                Ecosystem::Maven,
+                "org.apache.logging.log4j:log4j-core",
+                "2.14.1"
+            ),
             "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"
         );
         assert_eq!(
@@ -72,7 +76,10 @@ mod tests {
             purl(Ecosystem::Go, "github.com/gorilla/mux", "v1.8.0"),
             "pkg:golang/github.com/gorilla/mux@v1.8.0"
         );
-        assert_eq!(purl(Ecosystem::CratesIo, "h2", "0.2.7"), "pkg:cargo/h2@0.2.7");
+        assert_eq!(
+            purl(Ecosystem::CratesIo, "h2", "0.2.7"),
+            "pkg:cargo/h2@0.2.7"
+        );
         assert_eq!(
             purl(Ecosystem::NuGet, "Newtonsoft.Json", "12.0.1+build"),
             "pkg:nuget/Newtonsoft.Json@12.0.1%2Bbuild"

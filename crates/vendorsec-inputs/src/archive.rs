@@ -3,6 +3,8 @@
 
 use std::io::{self, Cursor, Read, Seek};
 
+use sha1::{Digest, Sha1};
+
 use vendorsec_core::{Diagnostic, DiagnosticKind, Origin};
 
 use crate::Visitor;
@@ -99,7 +101,19 @@ pub(crate) fn process_seekable<R: Read + Seek>(
             );
             return;
         }
-        open_zip(ctx, origin, reader, &budget);
+        let sha1 = match sha1_of_reader(&mut reader) {
+            Ok(h) => h,
+            Err(e) => {
+                diag(
+                    ctx,
+                    DiagnosticKind::Unreadable,
+                    origin,
+                    format!("cannot read: {e}"),
+                );
+                return;
+            }
+        };
+        open_zip(ctx, origin, reader, &budget, Some(&sha1));
         return;
     }
     let _ = dispatch(ctx, origin, head, &mut reader, size, &budget);
@@ -199,7 +213,8 @@ fn dispatch(
                 );
                 return Outcome::Done;
             }
-            open_zip(ctx, origin, Cursor::new(bytes), budget);
+            let sha1 = hex(&Sha1::digest(&bytes));
+            open_zip(ctx, origin, Cursor::new(bytes), budget, Some(&sha1));
             Outcome::Done
         }
         Kind::Gzip | Kind::Tar => {
@@ -214,8 +229,35 @@ fn dispatch(
     }
 }
 
-fn open_zip<R: Read + Seek>(ctx: &Ctx<'_>, origin: &Origin, reader: R, budget: &Budget) {
-    ctx.visitor.archive(origin);
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-1 of a whole seekable input (the identity of a Java archive for lookups), left
+/// rewound to the start.
+fn sha1_of_reader<R: Read + Seek>(reader: &mut R) -> io::Result<String> {
+    reader.rewind()?;
+    let mut h = Sha1::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    reader.rewind()?;
+    Ok(hex(&h.finalize()))
+}
+
+fn open_zip<R: Read + Seek>(
+    ctx: &Ctx<'_>,
+    origin: &Origin,
+    reader: R,
+    budget: &Budget,
+    sha1: Option<&str>,
+) {
+    ctx.visitor.archive(origin, sha1);
     let mut archive = match zip::ZipArchive::new(reader) {
         Ok(a) => a,
         Err(e) => {
@@ -332,7 +374,7 @@ fn open_stream_archive(
 }
 
 fn open_tar(ctx: &Ctx<'_>, origin: &Origin, reader: &mut dyn Read, budget: &Budget) -> Outcome {
-    ctx.visitor.archive(origin);
+    ctx.visitor.archive(origin, None);
     let mut archive = tar::Archive::new(reader);
     let entries = match archive.entries() {
         Ok(e) => e,

@@ -35,8 +35,9 @@ pub trait Visitor: Sync {
     /// A binary blob, skipped for text rules; `head` is its first bytes (for keystore or
     /// class-file detection).
     fn binary(&self, origin: &Origin, head: &[u8]);
-    /// An archive was opened.
-    fn archive(&self, origin: &Origin);
+    /// An archive was opened; `sha1` is the hex SHA-1 of a zip-format archive's bytes
+    /// (the identity of a Java archive), `None` for tar and gzip.
+    fn archive(&self, origin: &Origin, sha1: Option<&str>);
     /// Something went wrong, or is worth knowing.
     fn diagnostic(&self, diagnostic: Diagnostic);
 }
@@ -51,7 +52,7 @@ pub fn fuzz_one(data: &[u8]) {
             io::copy(rest, &mut io::sink()).map(|_| ())
         }
         fn binary(&self, _: &Origin, _: &[u8]) {}
-        fn archive(&self, _: &Origin) {}
+        fn archive(&self, _: &Origin, _: Option<&str>) {}
         fn diagnostic(&self, _: Diagnostic) {}
     }
     let limits = Limits {

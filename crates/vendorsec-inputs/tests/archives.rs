@@ -25,7 +25,7 @@ impl Visitor for Collect {
     fn binary(&self, origin: &Origin, _head: &[u8]) {
         self.binaries.lock().unwrap().push(origin.display());
     }
-    fn archive(&self, _origin: &Origin) {}
+    fn archive(&self, _origin: &Origin, _sha1: Option<&str>) {}
     fn diagnostic(&self, d: Diagnostic) {
         self.diags.lock().unwrap().push(d);
     }

@@ -38,6 +38,93 @@ impl Paint {
     }
 }
 
+fn data_str<'a>(f: &'a Finding, key: &str) -> Option<&'a str> {
+    f.data.get(key).and_then(serde_json::Value::as_str)
+}
+
+fn write_locations(out: &mut String, f: &Finding, indent: &str) {
+    for (i, l) in f.locations.iter().enumerate() {
+        if i == 8 {
+            let _ = writeln!(
+                out,
+                "{indent}… and {} more locations",
+                f.locations.len() - 8
+            );
+            break;
+        }
+        let mut line = format!("{indent}at {}", l.origin);
+        if l.line > 0 {
+            let _ = write!(line, ":{}", l.line);
+        }
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+/// Dependency findings: one block per component (name, version, ecosystem), with the
+/// upgrade that fixes all of its vulnerabilities, then one line per vulnerability.
+fn render_components(out: &mut String, p: &Paint, fs: &[&&Finding]) {
+    let mut order: Vec<&str> = Vec::new();
+    for f in fs {
+        let c = data_str(f, "component").unwrap_or("");
+        if !order.contains(&c) {
+            order.push(c);
+        }
+    }
+    for c in order {
+        let mine: Vec<&&&Finding> = fs
+            .iter()
+            .filter(|f| data_str(f, "component") == Some(c))
+            .collect();
+        let first = mine[0];
+        let top = mine
+            .iter()
+            .map(|f| f.severity)
+            .max()
+            .unwrap_or(Severity::Info);
+        let fix = match data_str(first, "component_fix") {
+            Some(v) => format!("fix: upgrade to {v} or later"),
+            None => "fix: no single published upgrade fixes all of these".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "    {} {} {}  {}",
+            p.severity(top),
+            p.bold(c),
+            p.dim(&format!("({})", data_str(first, "ecosystem").unwrap_or(""))),
+            fix
+        );
+        write_locations(out, first, "      ");
+        for f in mine {
+            let ids: Vec<&str> = f
+                .data
+                .get("ids")
+                .and_then(serde_json::Value::as_array)
+                .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+                .unwrap_or_default();
+            let score = f
+                .data
+                .get("cvss_score")
+                .and_then(serde_json::Value::as_f64)
+                .map_or_else(
+                    || data_str(f, "database_severity").map_or(String::new(), |l| format!(" {l}")),
+                    |s| format!(" CVSS {s:.1}"),
+                );
+            let fixed =
+                data_str(f, "fixed").map_or_else(|| " (no fix)".to_owned(), |v| format!(" → {v}"));
+            let summary = f.message.split_once(": ").map_or("", |x| x.1);
+            let _ = writeln!(
+                out,
+                "      {} {}{}{}  {}",
+                p.severity(f.severity),
+                ids.join(" "),
+                p.dim(&score),
+                fixed,
+                summary
+            );
+        }
+    }
+}
+
 pub(crate) fn render(report: &ScanReport, rules: &[RuleMeta], color: bool) -> String {
     let p = Paint { on: color };
     let mut out = String::new();
@@ -69,6 +156,10 @@ pub(crate) fn render(report: &ScanReport, rules: &[RuleMeta], color: bool) -> St
                     if fs.len() == 1 { "" } else { "s" }
                 ))
             );
+            if fs.iter().all(|f| f.data.contains_key("component")) {
+                render_components(&mut out, &p, &fs);
+                continue;
+            }
             for f in fs {
                 let _ = writeln!(
                     out,

@@ -57,7 +57,11 @@ pub(crate) fn pom_properties(text: &[u8]) -> Result<(String, String, String), St
         })
     };
     if ok(&g) && ok(&a) && ok(&v) {
-        Ok((g.unwrap_or_default(), a.unwrap_or_default(), v.unwrap_or_default()))
+        Ok((
+            g.unwrap_or_default(),
+            a.unwrap_or_default(),
+            v.unwrap_or_default(),
+        ))
     } else {
         Err("pom.properties without a usable groupId, artifactId and version".into())
     }
@@ -111,7 +115,9 @@ pub(crate) fn split_file_name(file: &str) -> Option<(String, String)> {
 fn osgi_to_maven(v: &str) -> String {
     let parts: Vec<&str> = v.split('.').collect();
     if parts.len() == 4
-        && parts[..3].iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[..3]
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_digit()))
         && !parts[3].bytes().all(|b| b.is_ascii_digit())
     {
         return parts[..3].join(".");
@@ -155,8 +161,13 @@ pub(crate) fn identify(archives: &BTreeMap<Vec<String>, ArchiveFacts>) -> Vec<Pa
                 .find_map(|k| m.get(*k).filter(|v| !v.is_empty()).cloned())
         };
         // Bundle-SymbolicName may carry `;singleton:=true` directives.
-        let bsn = get(&["Bundle-SymbolicName"]).map(|s| s.split(';').next().unwrap_or("").trim().to_owned());
-        let manifest_version = get(&["Implementation-Version", "Bundle-Version", "Specification-Version"]);
+        let bsn = get(&["Bundle-SymbolicName"])
+            .map(|s| s.split(';').next().unwrap_or("").trim().to_owned());
+        let manifest_version = get(&[
+            "Implementation-Version",
+            "Bundle-Version",
+            "Specification-Version",
+        ]);
         let group_for = |artifact: &str| -> Option<String> {
             if let Some(g) = get(&["Implementation-Vendor-Id"]).filter(|g| g.contains('.')) {
                 return Some(g);
@@ -178,7 +189,8 @@ pub(crate) fn identify(archives: &BTreeMap<Vec<String>, ArchiveFacts>) -> Vec<Pa
                 Some(g) => format!("{g}:{artifact}"),
                 None => artifact.clone(),
             };
-            let mut p = Package::new(Ecosystem::Maven, &name, &version, &path).evidence(Evidence::FileName);
+            let mut p =
+                Package::new(Ecosystem::Maven, &name, &version, &path).evidence(Evidence::FileName);
             if group.is_none() {
                 // Without a groupId the Maven name is unknown: inventoried, not matched.
                 p.scope = Some("unidentified-group".into());
@@ -188,7 +200,8 @@ pub(crate) fn identify(archives: &BTreeMap<Vec<String>, ArchiveFacts>) -> Vec<Pa
             continue;
         }
         if let (Some(title), Some(version)) = (
-            bsn.clone().or_else(|| get(&["Implementation-Title", "Bundle-Name"])),
+            bsn.clone()
+                .or_else(|| get(&["Implementation-Title", "Bundle-Name"])),
             manifest_version,
         ) {
             path.push("META-INF/MANIFEST.MF".into());
@@ -203,7 +216,11 @@ pub(crate) fn identify(archives: &BTreeMap<Vec<String>, ArchiveFacts>) -> Vec<Pa
             out.push(p);
             continue;
         }
-        // Nothing names it: keep the archive and its digest.
+        // Nothing names it: keep the archive and its digest, unless it is a top-level
+        // input (the app being scanned is the subject, not one of its components).
+        if chain.len() == 1 {
+            continue;
+        }
         let mut p = Package::new(Ecosystem::Maven, file, "", &path).evidence(Evidence::FileName);
         p.scope = Some("unidentified".into());
         p.sha1.clone_from(&facts.sha1);
@@ -222,11 +239,20 @@ mod tests {
             split_file_name("log4j-core-2.14.1.jar"),
             Some(("log4j-core".into(), "2.14.1".into()))
         );
-        assert_eq!(split_file_name("commons-io-2.6-SNAPSHOT.jar"), Some(("commons-io".into(), "2.6-SNAPSHOT".into())));
+        assert_eq!(
+            split_file_name("commons-io-2.6-SNAPSHOT.jar"),
+            Some(("commons-io".into(), "2.6-SNAPSHOT".into()))
+        );
         assert_eq!(split_file_name("plugin.jar"), None);
         let m = manifest(b"Manifest-Version: 1.0\r\nBundle-SymbolicName: org.freemarker.freemarker;\r\n singleton:=true\r\nBundle-Version: 2.3.28.stable\r\n\r\nName: x\r\nFoo: bar\r\n");
-        assert_eq!(m.get("Bundle-Version").map(String::as_str), Some("2.3.28.stable"));
-        assert_eq!(m.get("Bundle-SymbolicName").map(String::as_str), Some("org.freemarker.freemarker;singleton:=true"));
+        assert_eq!(
+            m.get("Bundle-Version").map(String::as_str),
+            Some("2.3.28.stable")
+        );
+        assert_eq!(
+            m.get("Bundle-SymbolicName").map(String::as_str),
+            Some("org.freemarker.freemarker;singleton:=true")
+        );
         assert!(!m.contains_key("Foo"));
         assert_eq!(osgi_to_maven("2.3.28.stable"), "2.3.28");
         assert_eq!(osgi_to_maven("1.2.3.4"), "1.2.3.4");
@@ -246,31 +272,69 @@ mod tests {
     fn identity_precedence() {
         let mut archives = BTreeMap::new();
         archives.insert(
-            vec!["app.jar".to_owned(), "META-INF/lib/shaded-all-1.0.jar".to_owned()],
+            vec![
+                "app.jar".to_owned(),
+                "META-INF/lib/shaded-all-1.0.jar".to_owned(),
+            ],
             ArchiveFacts {
                 sha1: Some("aa".into()),
                 poms: vec![
-                    ("META-INF/maven/com.x/shaded-all/pom.properties".into(), "com.x".into(), "shaded-all".into(), "1.0".into()),
-                    ("META-INF/maven/com.google.guava/guava/pom.properties".into(), "com.google.guava".into(), "guava".into(), "20.0".into()),
+                    (
+                        "META-INF/maven/com.x/shaded-all/pom.properties".into(),
+                        "com.x".into(),
+                        "shaded-all".into(),
+                        "1.0".into(),
+                    ),
+                    (
+                        "META-INF/maven/com.google.guava/guava/pom.properties".into(),
+                        "com.google.guava".into(),
+                        "guava".into(),
+                        "20.0".into(),
+                    ),
                 ],
                 ..ArchiveFacts::default()
             },
         );
         let mut m = BTreeMap::new();
-        m.insert("Bundle-SymbolicName".to_owned(), "org.freemarker.freemarker".to_owned());
+        m.insert(
+            "Bundle-SymbolicName".to_owned(),
+            "org.freemarker.freemarker".to_owned(),
+        );
         m.insert("Bundle-Version".to_owned(), "2.3.28.stable".to_owned());
-        archives.insert(vec!["fm.jar".to_owned()], ArchiveFacts { sha1: Some("bb".into()), manifest: Some(m), ..ArchiveFacts::default() });
-        archives.insert(vec!["WEB-INF/lib/mystery.jar".to_owned()], ArchiveFacts { sha1: Some("cc".into()), ..ArchiveFacts::default() });
+        archives.insert(
+            vec!["fm.jar".to_owned()],
+            ArchiveFacts {
+                sha1: Some("bb".into()),
+                manifest: Some(m),
+                ..ArchiveFacts::default()
+            },
+        );
+        archives.insert(
+            vec!["app.war".to_owned(), "WEB-INF/lib/mystery.jar".to_owned()],
+            ArchiveFacts {
+                sha1: Some("cc".into()),
+                ..ArchiveFacts::default()
+            },
+        );
         let got: Vec<String> = identify(&archives)
             .iter()
-            .map(|p| format!("{}@{} {} {:?} {:?}", p.name, p.version, p.evidence.as_str(), p.scope, p.sha1))
+            .map(|p| {
+                format!(
+                    "{}@{} {} {:?} {:?}",
+                    p.name,
+                    p.version,
+                    p.evidence.as_str(),
+                    p.scope,
+                    p.sha1
+                )
+            })
             .collect();
         assert_eq!(
             got,
             vec![
-                "mystery.jar@ file name Some(\"unidentified\") Some(\"cc\")",
                 "com.x:shaded-all@1.0 pom.properties None Some(\"aa\")",
                 "com.google.guava:guava@20.0 pom.properties Some(\"shaded\") None",
+                "mystery.jar@ file name Some(\"unidentified\") Some(\"cc\")",
                 "org.freemarker:freemarker@2.3.28 MANIFEST.MF None Some(\"bb\")",
             ]
         );

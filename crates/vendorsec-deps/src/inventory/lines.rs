@@ -76,7 +76,11 @@ impl<'a> KeyLines<'a> {
                         .map(|e| &body[..e])
                 }
                 Some(_) => memmem::find(t, b": ")
-                    .or_else(|| t.trim_ascii_end().ends_with(b":").then(|| t.trim_ascii_end().len() - 1))
+                    .or_else(|| {
+                        t.trim_ascii_end()
+                            .ends_with(b":")
+                            .then(|| t.trim_ascii_end().len() - 1)
+                    })
                     .map(|e| &t[..e]),
                 None => None,
             };

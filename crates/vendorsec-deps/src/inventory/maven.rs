@@ -98,7 +98,10 @@ pub(crate) fn pom(path: &[String], text: &[u8]) -> Result<Found, ParseError> {
             .find(|c| c.has_tag_name("dependencyManagement"))
             .and_then(|m| m.children().find(|c| c.has_tag_name("dependencies"))),
     );
-    let deps = deps_in(&doc, root.children().find(|c| c.has_tag_name("dependencies")));
+    let deps = deps_in(
+        &doc,
+        root.children().find(|c| c.has_tag_name("dependencies")),
+    );
     Ok(Found::Pom(Box::new(Pom {
         path: path.to_vec(),
         group: child_text(root, "groupId"),
@@ -128,7 +131,8 @@ impl Pom {
     }
     fn dir(&self) -> String {
         let f = self.path.last().map_or("", String::as_str);
-        f.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_owned())
+        f.rsplit_once('/')
+            .map_or(String::new(), |(d, _)| d.to_owned())
     }
 }
 
@@ -153,7 +157,16 @@ pub(crate) fn resolve_poms(poms: &[Pom]) -> Vec<Package> {
     let by_gav: HashMap<(String, String, String), usize> = poms
         .iter()
         .enumerate()
-        .map(|(i, p)| ((p.group().to_owned(), p.artifact.clone(), p.version().to_owned()), i))
+        .map(|(i, p)| {
+            (
+                (
+                    p.group().to_owned(),
+                    p.artifact.clone(),
+                    p.version().to_owned(),
+                ),
+                i,
+            )
+        })
         .collect();
     let by_path: HashMap<String, usize> = poms
         .iter()
@@ -167,10 +180,22 @@ pub(crate) fn resolve_poms(poms: &[Pom]) -> Vec<Package> {
             return Some(*j);
         }
         if p.path.len() == 1 {
-            let rel = if rel.is_empty() { "../pom.xml" } else { rel.as_str() };
-            let rel = if rel.ends_with(".xml") { rel.to_owned() } else { format!("{rel}/pom.xml") };
+            let rel = if rel.is_empty() {
+                "../pom.xml"
+            } else {
+                rel.as_str()
+            };
+            let rel = if rel.ends_with(".xml") {
+                rel.to_owned()
+            } else {
+                format!("{rel}/pom.xml")
+            };
             let dir = p.dir();
-            let cand = normalize_path(&if dir.is_empty() { rel } else { format!("{dir}/{rel}") });
+            let cand = normalize_path(&if dir.is_empty() {
+                rel
+            } else {
+                format!("{dir}/{rel}")
+            });
             let j = by_path.get(&cand).copied()?;
             if poms[j].artifact == *a {
                 return Some(j);
@@ -211,13 +236,16 @@ pub(crate) fn resolve_poms(poms: &[Pom]) -> Vec<Package> {
                 }
                 _ => {}
             }
-            ch.iter().find_map(|j| poms[*j].properties.get(key).cloned())
+            ch.iter()
+                .find_map(|j| poms[*j].properties.get(key).cloned())
         };
         let interpolate = |s: &str| -> String {
             let mut cur = s.to_owned();
             for _ in 0..8 {
                 let Some(start) = cur.find("${") else { break };
-                let Some(end) = cur[start..].find('}') else { break };
+                let Some(end) = cur[start..].find('}') else {
+                    break;
+                };
                 let key = &cur[start + 2..start + end];
                 let Some(val) = lookup_prop(key) else { break };
                 cur = format!("{}{}{}", &cur[..start], val, &cur[start + end + 1..]);
@@ -236,7 +264,10 @@ pub(crate) fn resolve_poms(poms: &[Pom]) -> Vec<Package> {
                         for bm in &poms[*k].managed {
                             managed
                                 .entry((bm.group.clone(), bm.artifact.clone()))
-                                .or_insert((bm.version.replace("${project.version}", poms[*k].version()), bm.scope.clone()));
+                                .or_insert((
+                                    bm.version.replace("${project.version}", poms[*k].version()),
+                                    bm.scope.clone(),
+                                ));
                         }
                     }
                     continue;
@@ -281,7 +312,11 @@ pub(crate) fn resolve_poms(poms: &[Pom]) -> Vec<Package> {
     out
 }
 
-pub(crate) fn gradle_lock(path: &[String], text: &[u8], buildscript: bool) -> Result<Found, ParseError> {
+pub(crate) fn gradle_lock(
+    path: &[String],
+    text: &[u8],
+    buildscript: bool,
+) -> Result<Found, ParseError> {
     let s = String::from_utf8_lossy(text);
     let mut out = Vec::new();
     for (i, line) in s.lines().enumerate() {
@@ -297,7 +332,10 @@ pub(crate) fn gradle_lock(path: &[String], text: &[u8], buildscript: bool) -> Re
                 i + 1
             )));
         };
-        let all_test = !configs.is_empty() && configs.split(',').all(|c| c.trim().to_lowercase().starts_with("test"));
+        let all_test = !configs.is_empty()
+            && configs
+                .split(',')
+                .all(|c| c.trim().to_lowercase().starts_with("test"));
         let scope = if buildscript {
             Some("build")
         } else if all_test {
@@ -324,7 +362,9 @@ pub(crate) fn verification_metadata(path: &[String], text: &[u8]) -> Result<Foun
     let doc = roxmltree::Document::parse_with_options(s, opts)
         .map_err(|e| ParseError::Format(format!("not well-formed XML: {e}")))?;
     if !doc.root_element().has_tag_name("verification-metadata") {
-        return Err(ParseError::Format("root element is not <verification-metadata>".into()));
+        return Err(ParseError::Format(
+            "root element is not <verification-metadata>".into(),
+        ));
     }
     let mut lines = LineFinder::new(text);
     let _ = &mut lines;
@@ -336,8 +376,7 @@ pub(crate) fn verification_metadata(path: &[String], text: &[u8]) -> Result<Foun
             let a = c.attribute("name")?;
             let v = c.attribute("version")?;
             Some(
-                Package::new(Ecosystem::Maven, &format!("{g}:{a}"), v, path)
-                    .line(line_of(&doc, c)),
+                Package::new(Ecosystem::Maven, &format!("{g}:{a}"), v, path).line(line_of(&doc, c)),
             )
         })
         .collect();
@@ -351,14 +390,25 @@ mod tests {
     fn resolve(files: &[(&str, &str)]) -> Vec<String> {
         let poms: Vec<Pom> = files
             .iter()
-            .map(|(p, t)| match pom(&[(*p).to_owned()], t.as_bytes()).unwrap() {
-                Found::Pom(p) => *p,
-                _ => unreachable!(),
-            })
+            .map(
+                |(p, t)| match pom(&[(*p).to_owned()], t.as_bytes()).unwrap() {
+                    Found::Pom(p) => *p,
+                    _ => unreachable!(),
+                },
+            )
             .collect();
         let mut v: Vec<String> = resolve_poms(&poms)
             .iter()
-            .map(|p| format!("{} {}@{} l{} {}", p.file(), p.name, p.version, p.line, p.scope.as_deref().unwrap_or("-")))
+            .map(|p| {
+                format!(
+                    "{} {}@{} l{} {}",
+                    p.file(),
+                    p.name,
+                    p.version,
+                    p.line,
+                    p.scope.as_deref().unwrap_or("-")
+                )
+            })
             .collect();
         v.sort();
         v
@@ -387,7 +437,11 @@ mod tests {
   </dependencies>
 </project>"#;
         assert_eq!(
-            resolve(&[("p/pom.xml", parent), ("bom/pom.xml", bom), ("p/app/pom.xml", child)]),
+            resolve(&[
+                ("p/pom.xml", parent),
+                ("bom/pom.xml", bom),
+                ("p/app/pom.xml", child)
+            ]),
             vec![
                 "p/app/pom.xml com.acme:lib@1.0 l8 -",
                 "p/app/pom.xml junit:junit@4.12 l9 test",
@@ -409,8 +463,18 @@ mod tests {
     fn gradle_lockfiles_and_verification_metadata() {
         let lock = b"# This is a Gradle generated file\ncom.google.guava:guava:31.0-jre=compileClasspath,runtimeClasspath\njunit:junit:4.13=testCompileClasspath,testRuntimeClasspath\nempty=annotationProcessor\n";
         let f = gradle_lock(&["gradle.lockfile".into()], lock, false).unwrap();
-        let v: Vec<String> = f.packages().iter().map(|p| format!("{}@{} {:?} l{}", p.name, p.version, p.scope, p.line)).collect();
-        assert_eq!(v, vec!["com.google.guava:guava@31.0-jre None l2", "junit:junit@4.13 Some(\"test\") l3"]);
+        let v: Vec<String> = f
+            .packages()
+            .iter()
+            .map(|p| format!("{}@{} {:?} l{}", p.name, p.version, p.scope, p.line))
+            .collect();
+        assert_eq!(
+            v,
+            vec![
+                "com.google.guava:guava@31.0-jre None l2",
+                "junit:junit@4.13 Some(\"test\") l3"
+            ]
+        );
         assert!(gradle_lock(&["gradle.lockfile".into()], b"garbage line\n", false).is_err());
         let vm = br#"<?xml version="1.0" encoding="UTF-8"?>
 <verification-metadata xmlns="https://schema.gradle.org/dependency-verification">

@@ -126,8 +126,16 @@ pub(crate) fn yaml(text: &str) -> Result<Value, ParseError> {
     budget.max_reader_input_bytes = Some(MAX_MANIFEST_BYTES as usize);
     budget.max_total_scalar_bytes = MAX_MANIFEST_BYTES as usize;
     let opts = serde_saphyr::options! { budget: Some(budget) };
-    serde_saphyr::from_str_with_options::<Value>(text, opts)
-        .map_err(|e| ParseError::Format(format!("not valid YAML: {e}")))
+    serde_saphyr::from_str_with_options::<Value>(text, opts).map_err(|e| {
+        // The parser's message carries a source excerpt; keep its first line.
+        let msg = e.to_string();
+        let first = msg
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_start_matches("error: ");
+        ParseError::Format(format!("not valid YAML: {first}"))
+    })
 }
 
 fn leaf_name(chain: &[String]) -> &str {
@@ -137,7 +145,10 @@ fn leaf_name(chain: &[String]) -> &str {
 }
 
 fn components(chain: &[String]) -> Vec<&str> {
-    chain.last().map(|l| l.split('/').collect()).unwrap_or_default()
+    chain
+        .last()
+        .map(|l| l.split('/').collect())
+        .unwrap_or_default()
 }
 
 /// Which inventory file a blob is, from its origin chain; `None` for everything else.
@@ -222,7 +233,9 @@ pub struct Inventory {
 fn dir_of(chain: &[String]) -> String {
     let mut c = chain.to_vec();
     if let Some(last) = c.last_mut() {
-        *last = last.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_owned());
+        *last = last
+            .rsplit_once('/')
+            .map_or(String::new(), |(d, _)| d.to_owned());
     }
     c.join("!/")
 }
@@ -242,8 +255,16 @@ impl Collector {
             let entry = chain[chain.len() - 1].clone();
             let mut st = self.lock();
             match jar::pom_properties(bytes) {
-                Ok((g, a, v)) => st.archives.entry(archive).or_default().poms.push((entry, g, a, v)),
-                Err(reason) => st.problems.push(Problem { path: shown, reason }),
+                Ok((g, a, v)) => st
+                    .archives
+                    .entry(archive)
+                    .or_default()
+                    .poms
+                    .push((entry, g, a, v)),
+                Err(reason) => st.problems.push(Problem {
+                    path: shown,
+                    reason,
+                }),
             }
             return;
         }
@@ -336,11 +357,20 @@ impl Collector {
             }
         }
         packages.sort_by(|a, b| {
-            (a.ecosystem, &a.name, &a.version, &a.path, a.line)
-                .cmp(&(b.ecosystem, &b.name, &b.version, &b.path, b.line))
+            (a.ecosystem, &a.name, &a.version, &a.path, a.line).cmp(&(
+                b.ecosystem,
+                &b.name,
+                &b.version,
+                &b.path,
+                b.line,
+            ))
         });
         packages.dedup_by(|a, b| {
-            a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.path == b.path && a.line == b.line
+            a.ecosystem == b.ecosystem
+                && a.name == b.name
+                && a.version == b.version
+                && a.path == b.path
+                && a.line == b.line
         });
         let mut problems = st.problems;
         problems.sort_by(|a, b| a.path.cmp(&b.path));
@@ -374,7 +404,10 @@ pub fn fuzz_parse(kind_index: u8, data: &[u8]) {
     let kind = KINDS[usize::from(kind_index) % KINDS.len()];
     let c = Collector::default();
     let chain = if kind == Kind::PomProperties {
-        vec!["fuzz.jar".to_owned(), "META-INF/maven/g/a/pom.properties".to_owned()]
+        vec![
+            "fuzz.jar".to_owned(),
+            "META-INF/maven/g/a/pom.properties".to_owned(),
+        ]
     } else {
         vec![format!("fuzz/{}", kind.as_str())]
     };
@@ -393,14 +426,29 @@ mod tests {
         let k = |c: &[&str]| kind_of(&c.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
         assert_eq!(k(&["app/package-lock.json"]), Some(Kind::NpmLock));
         assert_eq!(k(&["app/node_modules/x/package-lock.json"]), None);
-        assert_eq!(k(&["app/node_modules/.package-lock.json"]), Some(Kind::NpmLock));
+        assert_eq!(
+            k(&["app/node_modules/.package-lock.json"]),
+            Some(Kind::NpmLock)
+        );
         assert_eq!(k(&["app/requirements-dev.txt"]), Some(Kind::Requirements));
-        assert_eq!(k(&["a.jar", "META-INF/maven/g/a/pom.properties"]), Some(Kind::PomProperties));
+        assert_eq!(
+            k(&["a.jar", "META-INF/maven/g/a/pom.properties"]),
+            Some(Kind::PomProperties)
+        );
         assert_eq!(k(&["a.jar", "META-INF/maven/g/a/pom.xml"]), None);
         assert_eq!(k(&["a.zip", "META-INF/maven/g/a/pom.properties"]), None);
-        assert_eq!(k(&["a.jar", "META-INF/MANIFEST.MF"]), Some(Kind::JarManifest));
-        assert_eq!(k(&["p/gradle/verification-metadata.xml"]), Some(Kind::GradleVerification));
-        assert_eq!(k(&["a.jar", "META-INF/resources/webjars/x/package.json"]), None);
+        assert_eq!(
+            k(&["a.jar", "META-INF/MANIFEST.MF"]),
+            Some(Kind::JarManifest)
+        );
+        assert_eq!(
+            k(&["p/gradle/verification-metadata.xml"]),
+            Some(Kind::GradleVerification)
+        );
+        assert_eq!(
+            k(&["a.jar", "META-INF/resources/webjars/x/package.json"]),
+            None
+        );
     }
 
     #[test]
@@ -409,29 +457,68 @@ mod tests {
         let pj = br#"{"dependencies": {"lodash": "^4.17.15"}}"#;
         c.file(&["a/package.json".into()], Kind::PackageJson, pj);
         c.file(&["b/package.json".into()], Kind::PackageJson, pj);
-        c.file(&["b/yarn.lock".into()], Kind::YarnLock, b"lodash@^4.17.15:\n  version \"4.17.21\"\n");
+        c.file(
+            &["b/yarn.lock".into()],
+            Kind::YarnLock,
+            b"lodash@^4.17.15:\n  version \"4.17.21\"\n",
+        );
         let inv = c.finish();
-        let got: Vec<String> = inv.packages.iter().map(|p| format!("{} {}@{}", p.file(), p.name, p.version)).collect();
-        assert_eq!(got, vec!["a/package.json lodash@4.17.15", "b/yarn.lock lodash@4.17.21"]);
+        let got: Vec<String> = inv
+            .packages
+            .iter()
+            .map(|p| format!("{} {}@{}", p.file(), p.name, p.version))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "a/package.json lodash@4.17.15",
+                "b/yarn.lock lodash@4.17.21"
+            ]
+        );
     }
 
     #[test]
     fn bad_files_become_problems_with_their_path() {
         let c = Collector::default();
-        c.file(&["x/package-lock.json".into()], Kind::NpmLock, b"{\"packages\": {");
-        c.file(&["x/pnpm-lock.yaml".into()], Kind::PnpmLock, b"a: &a [*a, *a]\nlockfileVersion: 6\n");
+        c.file(
+            &["x/package-lock.json".into()],
+            Kind::NpmLock,
+            b"{\"packages\": {",
+        );
+        c.file(
+            &["x/pnpm-lock.yaml".into()],
+            Kind::PnpmLock,
+            b"a: &a [*a, *a]\nlockfileVersion: 6\n",
+        );
         let bomb = "lockfileVersion: '6.0'\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\ni: [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
-        c.file(&["y/pnpm-lock.yaml".into()], Kind::PnpmLock, bomb.as_bytes());
-        c.file(&["g.jar".into(), "META-INF/maven/g/a/pom.properties".into()], Kind::PomProperties, b"\xff\xfegarbage");
+        c.file(
+            &["y/pnpm-lock.yaml".into()],
+            Kind::PnpmLock,
+            bomb.as_bytes(),
+        );
+        c.file(
+            &["g.jar".into(), "META-INF/maven/g/a/pom.properties".into()],
+            Kind::PomProperties,
+            b"\xff\xfegarbage",
+        );
         let inv = c.finish();
         let paths: Vec<&str> = inv.problems.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(
             paths,
-            vec!["g.jar!/META-INF/maven/g/a/pom.properties", "x/package-lock.json", "x/pnpm-lock.yaml", "y/pnpm-lock.yaml"],
+            vec![
+                "g.jar!/META-INF/maven/g/a/pom.properties",
+                "x/package-lock.json",
+                "x/pnpm-lock.yaml",
+                "y/pnpm-lock.yaml"
+            ],
             "{:?}",
             inv.problems
         );
-        assert!(inv.problems[1].reason.contains("truncated"), "{:?}", inv.problems[1]);
+        assert!(
+            inv.problems[1].reason.contains("truncated"),
+            "{:?}",
+            inv.problems[1]
+        );
     }
 
     proptest::proptest! {

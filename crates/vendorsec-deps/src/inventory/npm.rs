@@ -70,7 +70,10 @@ pub(crate) fn package_lock(path: &[String], text: &[u8]) -> Result<Found, ParseE
                 continue;
             };
             let key_name = &key[idx + "node_modules/".len()..];
-            let name = entry.get("name").and_then(Value::as_str).unwrap_or(key_name);
+            let name = entry
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or(key_name);
             let Some(version) = entry.get("version").and_then(Value::as_str) else {
                 continue;
             };
@@ -141,17 +144,26 @@ pub(crate) fn yarn_lock(path: &[String], text: &[u8]) -> Result<Found, ParseErro
     let mut berry = false;
     let mut saw_entry = false;
     let flush = |header: &mut Option<(String, u64)>,
-                     version: &mut Option<String>,
-                     resolution: &mut Option<String>,
-                     out: &mut Vec<Package>| {
+                 version: &mut Option<String>,
+                 resolution: &mut Option<String>,
+                 out: &mut Vec<Package>| {
         if let (Some((spec, line)), Some(v)) = (header.take(), version.take()) {
-            let first = spec.split(", ").next().unwrap_or("").trim().trim_matches('"');
+            let first = spec
+                .split(", ")
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_matches('"');
             let mut name = yarn_spec_name(first).to_owned();
             // Berry's `resolution: "name@npm:1.2.3"` names the real package.
             if let Some(res) = resolution.take() {
                 let res = res.trim_matches('"');
                 let res = res.strip_prefix("patch:").unwrap_or(res);
-                if res.contains("@workspace:") || res.contains("@link:") || res.contains("@portal:") || res.contains("@file:") {
+                if res.contains("@workspace:")
+                    || res.contains("@link:")
+                    || res.contains("@portal:")
+                    || res.contains("@file:")
+                {
                     return;
                 }
                 if let Some(i) = res[1.min(res.len())..].find("@npm:") {
@@ -189,7 +201,10 @@ pub(crate) fn yarn_lock(path: &[String], text: &[u8]) -> Result<Found, ParseErro
         }
         let t = raw.trim();
         if raw.starts_with("  ") && !raw.starts_with("   ") {
-            if let Some(v) = t.strip_prefix("version:").or_else(|| t.strip_prefix("version ")) {
+            if let Some(v) = t
+                .strip_prefix("version:")
+                .or_else(|| t.strip_prefix("version "))
+            {
                 version = Some(v.trim().trim_matches('"').to_owned());
             } else if let Some(r) = t.strip_prefix("resolution:") {
                 resolution = Some(r.trim().to_owned());
@@ -226,16 +241,17 @@ pub(crate) fn pnpm_lock(path: &[String], text: &[u8]) -> Result<Found, ParseErro
     let lv = match v.get("lockfileVersion") {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
-        _ => return Err(ParseError::Format("no lockfileVersion: not a pnpm lockfile".into())),
+        _ => {
+            return Err(ParseError::Format(
+                "no lockfileVersion: not a pnpm lockfile".into(),
+            ));
+        }
     };
     let v5 = lv.starts_with('5');
     // Direct dependencies and their groups, from the root importer (or the top level in
     // single-project v5 files).
     let mut direct: HashMap<String, &'static str> = HashMap::new();
-    let root = v
-        .get("importers")
-        .and_then(|i| i.get("."))
-        .unwrap_or(&v);
+    let root = v.get("importers").and_then(|i| i.get(".")).unwrap_or(&v);
     for (k, group) in [
         ("dependencies", "prod"),
         ("devDependencies", "dev"),
@@ -293,7 +309,11 @@ fn range_floor(range: &str) -> Option<String> {
     let r = r.trim_start_matches(['^', '~', '=', 'v']);
     let r = r.strip_prefix(">=").unwrap_or(r);
     let parts: Vec<&str> = r.split('.').collect();
-    if parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
         Some(r.to_owned())
     } else {
         None
@@ -306,8 +326,11 @@ pub(crate) fn package_json(path: &[String], text: &[u8]) -> Result<Found, ParseE
         return Err(ParseError::Format("not a JSON object".into()));
     }
     // An installed package: node_modules/<name>/package.json holds its exact version.
-    let comps: Vec<&str> = path.last().map(|p| p.split('/').collect()).unwrap_or_default();
-    let in_node_modules = comps.iter().any(|c| *c == "node_modules");
+    let comps: Vec<&str> = path
+        .last()
+        .map(|p| p.split('/').collect())
+        .unwrap_or_default();
+    let in_node_modules = comps.contains(&"node_modules");
     if in_node_modules {
         let (Some(name), Some(version)) = (
             v.get("name").and_then(Value::as_str),
@@ -339,9 +362,13 @@ pub(crate) fn package_json(path: &[String], text: &[u8]) -> Result<Found, ParseE
         };
         lines.find(&format!("\"{k}\""));
         for (name, range) in m {
-            let Some(range) = range.as_str() else { continue };
+            let Some(range) = range.as_str() else {
+                continue;
+            };
             let (n, r) = unalias(name, range);
-            let Some(floor) = range_floor(r) else { continue };
+            let Some(floor) = range_floor(r) else {
+                continue;
+            };
             let line = lines.find(&format!("\"{name}\""));
             let mut p = pkg(path, n, &floor)
                 .line(line)
@@ -415,7 +442,11 @@ mod tests {
 }}"#;
         assert_eq!(
             names(package_lock(&p(), lock).unwrap()),
-            vec!["a@1.0.0 l2 None -", "b@2.0.0 l2 None dev", "d@3.0.0 l3 None -"]
+            vec![
+                "a@1.0.0 l2 None -",
+                "b@2.0.0 l2 None dev",
+                "d@3.0.0 l3 None -"
+            ]
         );
     }
 
@@ -430,7 +461,11 @@ mod tests {
         let classic = b"# yarn lockfile v1\n\n\"@babel/code-frame@^7.0.0\", \"@babel/code-frame@^7.10.4\":\n  version \"7.12.13\"\n  resolved \"https://registry.yarnpkg.com/x\"\n  dependencies:\n    \"@babel/highlight\" \"^7.12.13\"\n\nlodash@^4.17.15:\n  version \"4.17.15\"\n\nalias@npm:left-pad@^1:\n  version \"1.3.0\"\n";
         assert_eq!(
             names(yarn_lock(&p(), classic).unwrap()),
-            vec!["@babel/code-frame@7.12.13 l3 None -", "left-pad@1.3.0 l12 None -", "lodash@4.17.15 l9 None -"]
+            vec![
+                "@babel/code-frame@7.12.13 l3 None -",
+                "left-pad@1.3.0 l12 None -",
+                "lodash@4.17.15 l9 None -"
+            ]
         );
         let berry = b"__metadata:\n  version: 6\n  cacheKey: 8\n\n\"lodash@npm:^4.17.20\":\n  version: 4.17.21\n  resolution: \"lodash@npm:4.17.21\"\n\n\"app@workspace:.\":\n  version: 0.0.0-use.local\n  resolution: \"app@workspace:.\"\n\n\"@types/node@npm:*\":\n  version: 20.1.0\n  resolution: \"@types/node@npm:20.1.0\"\n";
         assert_eq!(
@@ -463,9 +498,13 @@ mod tests {
         let pj = br#"{"dependencies": {"lodash": "^4.17.15", "x": "git+https://a/b", "y": "1.x || 2.x"}, "devDependencies": {"jest": "~29.1.0"}}"#;
         assert_eq!(
             names(package_json(&["app/package.json".into()], pj).unwrap()),
-            vec!["jest@29.1.0 l1 Some(true) dev", "lodash@4.17.15 l1 Some(true) -"]
+            vec![
+                "jest@29.1.0 l1 Some(true) dev",
+                "lodash@4.17.15 l1 Some(true) -"
+            ]
         );
-        let installed = br#"{"name": "qs", "version": "6.5.2", "dependencies": {"side": "^1.0.0"}}"#;
+        let installed =
+            br#"{"name": "qs", "version": "6.5.2", "dependencies": {"side": "^1.0.0"}}"#;
         assert_eq!(
             names(package_json(&["app/node_modules/qs/package.json".into()], installed).unwrap()),
             vec!["qs@6.5.2 l1 None -"]

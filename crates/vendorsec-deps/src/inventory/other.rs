@@ -54,7 +54,12 @@ pub(crate) fn go_mod(path: &[String], text: &[u8]) -> Result<Found, ParseError> 
             "require" => {
                 let mut f = rest.split_whitespace();
                 if let (Some(m), Some(v)) = (f.next(), f.next()) {
-                    reqs.push((m.trim_matches('"').to_owned(), v.to_owned(), i as u64 + 1, !indirect));
+                    reqs.push((
+                        m.trim_matches('"').to_owned(),
+                        v.to_owned(),
+                        i as u64 + 1,
+                        !indirect,
+                    ));
                 }
             }
             "replace" => {
@@ -70,7 +75,9 @@ pub(crate) fn go_mod(path: &[String], text: &[u8]) -> Result<Found, ParseError> 
         }
     }
     if !saw_module && reqs.is_empty() {
-        return Err(ParseError::Format("no module or require directive: not a go.mod".into()));
+        return Err(ParseError::Format(
+            "no module or require directive: not a go.mod".into(),
+        ));
     }
     let out = reqs
         .into_iter()
@@ -96,7 +103,9 @@ pub(crate) fn go_sum(path: &[String], text: &[u8]) -> Result<Found, ParseError> 
     let mut best: HashMap<String, (String, u64)> = HashMap::new();
     for (i, line) in s.lines().enumerate() {
         let mut f = line.split_whitespace();
-        let (Some(m), Some(v)) = (f.next(), f.next()) else { continue };
+        let (Some(m), Some(v)) = (f.next(), f.next()) else {
+            continue;
+        };
         let v = v.trim_end_matches("/go.mod");
         let scheme = crate::version::Scheme::SemVer;
         match best.get(m) {
@@ -117,7 +126,9 @@ pub(crate) fn go_sum(path: &[String], text: &[u8]) -> Result<Found, ParseError> 
 pub(crate) fn composer_lock(path: &[String], text: &[u8]) -> Result<Found, ParseError> {
     let v: Value = serde_json::from_slice(text).map_err(ParseError::json)?;
     if v.get("packages").is_none() {
-        return Err(ParseError::Format("no `packages`: not a composer.lock".into()));
+        return Err(ParseError::Format(
+            "no `packages`: not a composer.lock".into(),
+        ));
     }
     let mut lines = LineFinder::new(text);
     let mut out = Vec::new();
@@ -132,9 +143,14 @@ pub(crate) fn composer_lock(path: &[String], text: &[u8]) -> Result<Found, Parse
             if version.starts_with("dev-") {
                 continue;
             }
-            let line = lines.find(&format!("\"name\": \"{}\"", name.replace('/', "\\/")))
+            let line = lines
+                .find(&format!("\"name\": \"{}\"", name.replace('/', "\\/")))
                 .max(lines.find(&format!("\"name\": \"{name}\"")));
-            out.push(Package::new(Ecosystem::Packagist, name, version, path).line(line).scope(scope));
+            out.push(
+                Package::new(Ecosystem::Packagist, name, version, path)
+                    .line(line)
+                    .scope(scope),
+            );
         }
     }
     Ok(Found::Packages(out))
@@ -164,7 +180,9 @@ pub(crate) fn gemfile_lock(path: &[String], text: &[u8]) -> Result<Found, ParseE
         }
         if in_specs && section == "GEM" && line.starts_with("    ") && !line.starts_with("     ") {
             let t = line.trim();
-            let Some((name, rest)) = t.split_once(" (") else { continue };
+            let Some((name, rest)) = t.split_once(" (") else {
+                continue;
+            };
             let version = rest.trim_end_matches(')');
             // Platform gems: `nokogiri (1.13.0-x86_64-linux)`.
             let version = version.split('-').next().unwrap_or(version);
@@ -182,7 +200,9 @@ pub(crate) fn gemfile_lock(path: &[String], text: &[u8]) -> Result<Found, ParseE
 pub(crate) fn nuget_lock(path: &[String], text: &[u8]) -> Result<Found, ParseError> {
     let v: Value = serde_json::from_slice(text).map_err(ParseError::json)?;
     let Some(frameworks) = v.get("dependencies").and_then(Value::as_object) else {
-        return Err(ParseError::Format("no `dependencies`: not a NuGet packages.lock.json".into()));
+        return Err(ParseError::Format(
+            "no `dependencies`: not a NuGet packages.lock.json".into(),
+        ));
     };
     let lines = KeyLines::new(text);
     let mut out: Vec<Package> = Vec::new();
@@ -192,7 +212,9 @@ pub(crate) fn nuget_lock(path: &[String], text: &[u8]) -> Result<Found, ParseErr
             if kind == "Project" {
                 continue;
             }
-            let Some(version) = d.get("resolved").and_then(Value::as_str) else { continue };
+            let Some(version) = d.get("resolved").and_then(Value::as_str) else {
+                continue;
+            };
             if out.iter().any(|p| p.name == *name && p.version == version) {
                 continue;
             }
@@ -214,14 +236,26 @@ mod tests {
     fn show(f: Found) -> Vec<String> {
         f.packages()
             .iter()
-            .map(|p| format!("{}@{} l{} {:?} {}", p.name, p.version, p.line, p.direct, p.scope.as_deref().unwrap_or("-")))
+            .map(|p| {
+                format!(
+                    "{}@{} l{} {:?} {}",
+                    p.name,
+                    p.version,
+                    p.line,
+                    p.direct,
+                    p.scope.as_deref().unwrap_or("-")
+                )
+            })
             .collect()
     }
 
     #[test]
     fn cargo_lock_skips_workspace_crates() {
         let lock = b"version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"h2\"\nversion = \"0.2.7\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
-        assert_eq!(show(cargo_lock(&["Cargo.lock".into()], lock).unwrap()), vec!["h2@0.2.7 l8 None -"]);
+        assert_eq!(
+            show(cargo_lock(&["Cargo.lock".into()], lock).unwrap()),
+            vec!["h2@0.2.7 l8 None -"]
+        );
     }
 
     #[test]
@@ -236,7 +270,10 @@ mod tests {
             ]
         );
         let sum = b"github.com/a/b v1.0.0 h1:x=\ngithub.com/a/b v1.0.0/go.mod h1:y=\ngithub.com/a/b v1.2.0/go.mod h1:z=\n";
-        assert_eq!(show(go_sum(&["go.sum".into()], sum).unwrap()), vec!["github.com/a/b@v1.2.0 l3 None -"]);
+        assert_eq!(
+            show(go_sum(&["go.sum".into()], sum).unwrap()),
+            vec!["github.com/a/b@v1.2.0 l3 None -"]
+        );
     }
 
     #[test]
@@ -244,17 +281,27 @@ mod tests {
         let c = br#"{"packages": [{"name": "guzzlehttp/guzzle", "version": "6.5.0"}, {"name": "a/b", "version": "dev-master"}], "packages-dev": [{"name": "phpunit/phpunit", "version": "v9.0.0"}]}"#;
         assert_eq!(
             show(composer_lock(&["composer.lock".into()], c).unwrap()),
-            vec!["guzzlehttp/guzzle@6.5.0 l1 None -", "phpunit/phpunit@v9.0.0 l1 None dev"]
+            vec![
+                "guzzlehttp/guzzle@6.5.0 l1 None -",
+                "phpunit/phpunit@v9.0.0 l1 None dev"
+            ]
         );
         let g = b"GEM\n  remote: https://rubygems.org/\n  specs:\n    actionpack (6.0.0)\n      rack (~> 2.0)\n    nokogiri (1.13.0-x86_64-linux)\n    rack (2.0.7)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  actionpack\n\nBUNDLED WITH\n   2.1.4\n";
         assert_eq!(
             show(gemfile_lock(&["Gemfile.lock".into()], g).unwrap()),
-            vec!["actionpack@6.0.0 l4 Some(true) -", "nokogiri@1.13.0 l6 Some(false) -", "rack@2.0.7 l7 Some(false) -"]
+            vec![
+                "actionpack@6.0.0 l4 Some(true) -",
+                "nokogiri@1.13.0 l6 Some(false) -",
+                "rack@2.0.7 l7 Some(false) -"
+            ]
         );
         let n = br#"{"version": 1, "dependencies": {"net6.0": {"Newtonsoft.Json": {"type": "Direct", "requested": "[12.0.1, )", "resolved": "12.0.1"}, "System.Text.Json": {"type": "Transitive", "resolved": "4.7.0"}, "MyLib": {"type": "Project"}}}}"#;
         assert_eq!(
             show(nuget_lock(&["packages.lock.json".into()], n).unwrap()),
-            vec!["Newtonsoft.Json@12.0.1 l1 Some(true) -", "System.Text.Json@4.7.0 l1 Some(false) -"]
+            vec![
+                "Newtonsoft.Json@12.0.1 l1 Some(true) -",
+                "System.Text.Json@4.7.0 l1 Some(false) -"
+            ]
         );
     }
 }

@@ -76,7 +76,9 @@ fn requirements_into(
         if name.is_empty()
             || version.is_empty()
             || version.contains(['*', ',', '<', '>', '!', ' '])
-            || !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         {
             continue;
         }
@@ -85,7 +87,13 @@ fn requirements_into(
 }
 
 /// Follow `-r other.txt` when the including file is a plain file on disk.
-fn include(path: &[String], inc: &str, out: &mut Vec<Package>, seen: &mut HashSet<String>, depth: usize) {
+fn include(
+    path: &[String],
+    inc: &str,
+    out: &mut Vec<Package>,
+    seen: &mut HashSet<String>,
+    depth: usize,
+) {
     if depth >= 8 || path.len() != 1 || inc.is_empty() || inc.contains("://") {
         return;
     }
@@ -95,7 +103,9 @@ fn include(path: &[String], inc: &str, out: &mut Vec<Package>, seen: &mut HashSe
     if !seen.insert(key.clone()) {
         return;
     }
-    let Ok(meta) = std::fs::metadata(&target) else { return };
+    let Ok(meta) = std::fs::metadata(&target) else {
+        return;
+    };
     if !meta.is_file() || meta.len() > MAX_INCLUDE {
         return;
     }
@@ -157,7 +167,9 @@ pub(crate) fn uv_lock(path: &[String], text: &[u8]) -> Result<Found, ParseError>
     toml_packages(path, text, Ecosystem::PyPI, |t| {
         let source = t.get("source").and_then(toml::Value::as_table);
         // The project itself and path dependencies are not registry packages.
-        if source.is_some_and(|s| s.contains_key("editable") || s.contains_key("virtual") || s.contains_key("directory")) {
+        if source.is_some_and(|s| {
+            s.contains_key("editable") || s.contains_key("virtual") || s.contains_key("directory")
+        }) {
             return None;
         }
         Some(None)
@@ -192,11 +204,17 @@ pub(crate) fn pipfile_lock(path: &[String], text: &[u8]) -> Result<Found, ParseE
                 continue;
             };
             let line = lines.get(name);
-            out.push(Package::new(Ecosystem::PyPI, name, ver, path).line(line).scope(scope));
+            out.push(
+                Package::new(Ecosystem::PyPI, name, ver, path)
+                    .line(line)
+                    .scope(scope),
+            );
         }
     }
     if v.get("default").is_none() && v.get("develop").is_none() {
-        return Err(ParseError::Format("no `default` or `develop`: not a Pipfile.lock".into()));
+        return Err(ParseError::Format(
+            "no `default` or `develop`: not a Pipfile.lock".into(),
+        ));
     }
     Ok(Found::Packages(out))
 }
@@ -208,31 +226,63 @@ mod tests {
     fn show(f: Found) -> Vec<String> {
         f.packages()
             .iter()
-            .map(|p| format!("{}@{} l{} {}", p.name, p.version, p.line, p.scope.as_deref().unwrap_or("-")))
+            .map(|p| {
+                format!(
+                    "{}@{} l{} {}",
+                    p.name,
+                    p.version,
+                    p.line,
+                    p.scope.as_deref().unwrap_or("-")
+                )
+            })
             .collect()
     }
 
     #[test]
     fn requirements_pins_hashes_markers_and_includes() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("base.in"), "urllib3==1.24.1\n-r requirements.txt\n").unwrap();
+        std::fs::write(
+            dir.path().join("base.in"),
+            "urllib3==1.24.1\n-r requirements.txt\n",
+        )
+        .unwrap();
         let main = dir.path().join("requirements.txt");
         let text = b"# comment\nDjango==3.2.1 \\\n    --hash=sha256:aaa \\\n    --hash=sha256:bbb\nrequests[security]==2.19.0 ; python_version >= \"3\"\nflask>=1.0\n-r base.in\n-e git+https://x/y.git#egg=z\nnumpy===1.19.0\n";
         std::fs::write(&main, text).unwrap();
         let got = show(requirements(&[main.display().to_string()], text).unwrap());
-        assert_eq!(got, vec!["Django@3.2.1 l2 -", "requests@2.19.0 l5 -", "urllib3@1.24.1 l1 -", "numpy@1.19.0 l9 -"]);
+        assert_eq!(
+            got,
+            vec![
+                "Django@3.2.1 l2 -",
+                "requests@2.19.0 l5 -",
+                "urllib3@1.24.1 l1 -",
+                "numpy@1.19.0 l9 -"
+            ]
+        );
     }
 
     #[test]
     fn lockfiles() {
         let poetry = b"[[package]]\nname = \"jinja2\"\nversion = \"2.7.1\"\ncategory = \"main\"\n\n[[package]]\nname = \"pytest\"\nversion = \"7.0.0\"\ngroups = [\"dev\"]\n";
-        assert_eq!(show(poetry_lock(&["poetry.lock".into()], poetry).unwrap()), vec!["jinja2@2.7.1 l2 -", "pytest@7.0.0 l7 dev"]);
+        assert_eq!(
+            show(poetry_lock(&["poetry.lock".into()], poetry).unwrap()),
+            vec!["jinja2@2.7.1 l2 -", "pytest@7.0.0 l7 dev"]
+        );
         let uv = b"version = 1\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\nsource = { editable = \".\" }\n\n[[package]]\nname = \"idna\"\nversion = \"3.6\"\nsource = { registry = \"https://pypi.org/simple\" }\n";
-        assert_eq!(show(uv_lock(&["uv.lock".into()], uv).unwrap()), vec!["idna@3.6 l8 -"]);
+        assert_eq!(
+            show(uv_lock(&["uv.lock".into()], uv).unwrap()),
+            vec!["idna@3.6 l8 -"]
+        );
         let pdm = b"[[package]]\nname = \"rich\"\nversion = \"13.0.0\"\ngroups = [\"default\"]\n";
-        assert_eq!(show(pdm_lock(&["pdm.lock".into()], pdm).unwrap()), vec!["rich@13.0.0 l2 -"]);
+        assert_eq!(
+            show(pdm_lock(&["pdm.lock".into()], pdm).unwrap()),
+            vec!["rich@13.0.0 l2 -"]
+        );
         let pipfile = br#"{"_meta": {}, "default": {"jinja2": {"version": "==2.7.1"}}, "develop": {"pytest": {"version": "==7.0.0"}, "x": {"git": "https://a"}}}"#;
-        assert_eq!(show(pipfile_lock(&["Pipfile.lock".into()], pipfile).unwrap()), vec!["jinja2@2.7.1 l1 -", "pytest@7.0.0 l1 dev"]);
+        assert_eq!(
+            show(pipfile_lock(&["Pipfile.lock".into()], pipfile).unwrap()),
+            vec!["jinja2@2.7.1 l1 -", "pytest@7.0.0 l1 dev"]
+        );
         assert!(poetry_lock(&["poetry.lock".into()], b"[[package]\nname=").is_err());
     }
 }
