@@ -86,6 +86,7 @@ pub(crate) fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         RulesCommand::Check => {
+            engine.compile_all()?;
             let failures = engine.check_examples();
             let mut s = String::new();
             let total_examples: usize = engine

@@ -459,6 +459,24 @@ mod tests {
             score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N"),
             Some(0.0)
         );
+        // Scores NVD publishes for common vector shapes (local privilege escalation,
+        // reflected and stored XSS, network denial of service).
+        assert_eq!(
+            score("CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+            Some(8.5)
+        );
+        assert_eq!(
+            score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:P/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N"),
+            Some(5.3)
+        );
+        assert_eq!(
+            score("CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:P/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N"),
+            Some(5.1)
+        );
+        assert_eq!(
+            score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N"),
+            Some(8.7)
+        );
         assert_eq!(score("CVSS:4.0/AV:N/AC:L"), None);
     }
 }

@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 use std::io::Read;
 
+use std::sync::OnceLock;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use serde_json::{Map, Value};
 use vendorsec_core::redact::{fingerprint, redact, sha256_hex};
@@ -37,12 +39,56 @@ pub enum EngineError {
 
 struct CompiledRule {
     rule: Rule,
+    /// Compiled on first use: most scans touch few rules, and compiling all of them was
+    /// most of a small scan's start-up time. Patterns are checked when the engine is built.
+    matchers: OnceLock<Matchers>,
+}
+
+struct Matchers {
     regex: regex::bytes::Regex,
     /// The group named `secret`; without one (or when it did not take part in the match),
     /// the first capture group that did, else the whole match.
     secret_group: Option<usize>,
     allow: Vec<regex::Regex>,
     allow_match: Vec<regex::bytes::Regex>,
+}
+
+impl Matchers {
+    fn compile(rule: &Rule) -> Result<Matchers, String> {
+        let regex = regex::bytes::RegexBuilder::new(&format!("(?-u){}", rule.pattern))
+            .size_limit(64 << 20)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let secret_group = regex.capture_names().position(|n| n == Some("secret"));
+        let allow = rule
+            .allow
+            .iter()
+            .map(|a| regex::Regex::new(a).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let allow_match = rule
+            .allow_match
+            .iter()
+            .map(|a| regex::bytes::Regex::new(&format!("(?-u){a}")).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Matchers {
+            regex,
+            secret_group,
+            allow,
+            allow_match,
+        })
+    }
+}
+
+impl CompiledRule {
+    /// The rule's matchers; `None` only if a pattern that parsed fails to compile (a
+    /// size limit), which `Engine::compile_all` reports.
+    fn matchers(&self) -> Option<&Matchers> {
+        if let Some(m) = self.matchers.get() {
+            return Some(m);
+        }
+        let m = Matchers::compile(&self.rule).ok()?;
+        Some(self.matchers.get_or_init(|| m))
+    }
 }
 
 /// Where a chunk starts in its blob's text: newlines before it, and code points since the
@@ -124,23 +170,23 @@ impl Engine {
                 id: rule.id.clone(),
                 message,
             };
-            let regex = regex::bytes::RegexBuilder::new(&format!("(?-u){}", rule.pattern))
-                .size_limit(64 << 20)
-                .build()
+            // Syntax is checked now (cheap); compilation waits for the rule's first use.
+            let mut parser = regex_syntax::ParserBuilder::new().utf8(false).build();
+            parser
+                .parse(&format!("(?-u){}", rule.pattern))
                 .map_err(|e| err(e.to_string()))?;
-            let secret_group = regex.capture_names().position(|n| n == Some("secret"));
-            let allow = rule
-                .allow
-                .iter()
-                .map(|a| regex::Regex::new(a).map_err(|e| err(e.to_string())))
-                .collect::<Result<Vec<_>, _>>()?;
-            let allow_match = rule
-                .allow_match
-                .iter()
-                .map(|a| {
-                    regex::bytes::Regex::new(&format!("(?-u){a}")).map_err(|e| err(e.to_string()))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            for a in &rule.allow {
+                regex_syntax::Parser::new()
+                    .parse(a)
+                    .map_err(|e| err(e.to_string()))?;
+            }
+            for a in &rule.allow_match {
+                regex_syntax::ParserBuilder::new()
+                    .utf8(false)
+                    .build()
+                    .parse(&format!("(?-u){a}"))
+                    .map_err(|e| err(e.to_string()))?;
+            }
             let idx = u32::try_from(i).map_err(|_| err("too many rules".into()))?;
             for k in &rule.keywords {
                 let k = k.to_ascii_lowercase();
@@ -155,10 +201,7 @@ impl Engine {
             }
             compiled.push(CompiledRule {
                 rule,
-                regex,
-                secret_group,
-                allow,
-                allow_match,
+                matchers: OnceLock::new(),
             });
         }
         keywords.push(IGNORE_MARKER.to_string());
@@ -174,6 +217,24 @@ impl Engine {
             automaton,
             keyword_rules,
         })
+    }
+
+    /// Compile every rule now (for `rules check` and tests): reports a pattern that
+    /// parses but does not compile, such as one over the size limit.
+    ///
+    /// # Errors
+    /// The first rule that does not compile.
+    pub fn compile_all(&self) -> Result<(), EngineError> {
+        for cr in &self.rules {
+            if cr.matchers.get().is_none() {
+                let m = Matchers::compile(&cr.rule).map_err(|message| EngineError::Rule {
+                    id: cr.rule.id.clone(),
+                    message,
+                })?;
+                let _ = cr.matchers.set(m);
+            }
+        }
+        Ok(())
     }
 
     /// The rules, in index order (a [`RawMatch::rule`] indexes this).
@@ -284,6 +345,7 @@ impl Engine {
             let ws = &mut windows[r as usize];
             ws.sort_unstable();
             let cr = &self.rules[r as usize];
+            let Some(m) = cr.matchers() else { continue };
             let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ws.len());
             for &(s, e) in ws.iter() {
                 match merged.last_mut() {
@@ -292,9 +354,9 @@ impl Engine {
                 }
             }
             for (s, e) in merged {
-                for caps in cr.regex.captures_iter(&data[s..e]) {
+                for caps in m.regex.captures_iter(&data[s..e]) {
                     let Some(whole) = caps.get(0) else { continue };
-                    let secret = cr
+                    let secret = m
                         .secret_group
                         .and_then(|g| caps.get(g))
                         .or_else(|| caps.iter().skip(1).flatten().next())
@@ -582,8 +644,10 @@ fn accept(cr: &CompiledRule, whole: &[u8], secret: &str) -> Option<(Severity, Ma
     {
         return None;
     }
-    if cr.allow.iter().any(|a| a.is_match(secret))
-        || cr.allow_match.iter().any(|a| a.is_match(whole))
+    let Some(m) = cr.matchers() else {
+        return None;
+    };
+    if m.allow.iter().any(|a| a.is_match(secret)) || m.allow_match.iter().any(|a| a.is_match(whole))
     {
         return None;
     }

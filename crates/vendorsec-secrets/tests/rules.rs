@@ -3,7 +3,9 @@
 use vendorsec_secrets::{Engine, RuleSet};
 
 fn engine() -> Engine {
-    Engine::new(RuleSet::builtin().expect("built-in rules load")).expect("rules compile")
+    let e = Engine::new(RuleSet::builtin().expect("built-in rules load")).expect("rules parse");
+    e.compile_all().expect("rules compile");
+    e
 }
 
 #[test]
