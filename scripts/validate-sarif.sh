@@ -38,11 +38,19 @@ root = sys.argv[1]
 inner = io.BytesIO()
 with zipfile.ZipFile(inner, "w") as z:
     z.writestr("config.properties", "token = ghp_Rt9QwErTyUiOpAsDfGhJkLzXcVbNm1234567\n")
+core = io.BytesIO()
+with zipfile.ZipFile(core, "w") as z:
+    z.writestr("META-INF/maven/org.apache.logging.log4j/log4j-core/pom.properties",
+               "groupId=org.apache.logging.log4j\nartifactId=log4j-core\nversion=2.14.1\n")
 with zipfile.ZipFile(root + "/app.obr", "w") as z:
     z.writestr("META-INF/lib/x.jar", inner.getvalue())
+    z.writestr("META-INF/lib/log4j-core-2.14.1.jar", core.getvalue())
 PY
+# Dependency findings too: a database of the shared Maven advisories.
+shared="${VENDORSEC_SHARED_DATA:-../shared/data}"
+"$bin" db import "$shared/advisories/Maven" --db "$work/db" 2>/dev/null
 set +e
-"$bin" scan "$work/in" --format sarif --output "$work/out.sarif" --no-progress
+"$bin" scan "$work/in" --format sarif --output "$work/out.sarif" --no-progress --db "$work/db"
 code=$?
 set -e
 [ "$code" -eq 1 ] || { echo "validate-sarif: expected exit 1 (findings), got $code" >&2; exit 1; }
@@ -57,8 +65,9 @@ for e in errors[:20]:
     print("SARIF schema error at %s: %s" % ("/".join(map(str, e.path)), e.message), file=sys.stderr)
 results = log["runs"][0]["results"]
 nested = [r for r in results if "!/" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]]
-if errors or len(results) < 100 or not nested:
-    print("SARIF 2.1.0 schema: INVALID (%d errors, %d results, %d nested)" % (len(errors), len(results), len(nested)), file=sys.stderr)
+deps = [r for r in results if r["ruleId"].startswith("dep/")]
+if errors or len(results) < 100 or not nested or not deps:
+    print("SARIF 2.1.0 schema: INVALID (%d errors, %d results, %d nested, %d dependency)" % (len(errors), len(results), len(nested), len(deps)), file=sys.stderr)
     sys.exit(1)
-print("SARIF 2.1.0 schema: valid (%d results, %d in archives)" % (len(results), len(nested)))
+print("SARIF 2.1.0 schema: valid (%d results, %d in archives, %d dependency)" % (len(results), len(nested), len(deps)))
 PY

@@ -452,6 +452,17 @@ mod tests {
     }
 
     #[test]
+    fn multibyte_names_do_not_split_characters() {
+        // Found by the `lockfiles` fuzz target: a yarn specifier starting with a
+        // multi-byte character.
+        fuzz_parse(1, "\u{fffd}\u{fffd}@^4:\n  version \"4.0.0\"\n".as_bytes());
+        fuzz_parse(
+            2,
+            "lockfileVersion: '9.0'\npackages:\n  \u{e9}x@1.0.0: {}\n".as_bytes(),
+        );
+    }
+
+    #[test]
     fn package_json_is_a_fallback_only() {
         let c = Collector::default();
         let pj = br#"{"dependencies": {"lodash": "^4.17.15"}}"#;
@@ -525,6 +536,11 @@ mod tests {
         #[test]
         fn parsers_never_panic(kind in 0u8..19, data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
             fuzz_parse(kind, &data);
+        }
+
+        #[test]
+        fn parsers_never_panic_on_unicode_text(kind in 0u8..19, data in "\\PC{0,300}") {
+            fuzz_parse(kind, data.as_bytes());
         }
 
         #[test]

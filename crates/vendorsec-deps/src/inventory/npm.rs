@@ -125,12 +125,18 @@ pub(crate) fn package_lock(path: &[String], text: &[u8]) -> Result<Found, ParseE
     ))
 }
 
+/// Byte index of the first `needle` after the first byte (a scoped name starts with `@`);
+/// `needle` starts with an ASCII byte, so the index is a char boundary.
+fn find_after_first(s: &str, needle: &str) -> Option<usize> {
+    memchr::memmem::find(s.as_bytes().get(1..)?, needle.as_bytes()).map(|i| i + 1)
+}
+
 /// The package name of a yarn specifier: `name@range`, `@scope/name@range`,
 /// `alias@npm:real@range`.
 fn yarn_spec_name(spec: &str) -> &str {
     let spec = spec.trim().trim_matches('"');
-    match spec[1.min(spec.len())..].find('@') {
-        Some(i) => &spec[..i + 1],
+    match find_after_first(spec, "@") {
+        Some(i) => &spec[..i],
         None => spec,
     }
 }
@@ -166,8 +172,8 @@ pub(crate) fn yarn_lock(path: &[String], text: &[u8]) -> Result<Found, ParseErro
                 {
                     return;
                 }
-                if let Some(i) = res[1.min(res.len())..].find("@npm:") {
-                    name = res[..i + 1].to_owned();
+                if let Some(i) = find_after_first(res, "@npm:") {
+                    name = res[..i].to_owned();
                 }
             } else if let Some(rest) = first.split_once("@npm:").map(|x| x.1) {
                 // classic alias `alias@npm:real@^1`
@@ -231,7 +237,7 @@ fn pnpm_key(key: &str, v5: bool) -> Option<(String, String)> {
         let version = version.split('_').next().unwrap_or(version);
         return Some((name.to_owned(), version.to_owned()));
     }
-    let at = k[1.min(k.len())..].find('@')? + 1;
+    let at = find_after_first(k, "@")?;
     Some((k[..at].to_owned(), k[at + 1..].to_owned()))
 }
 
