@@ -47,7 +47,7 @@ impl<'a> LineFinder<'a> {
 /// here.
 pub(crate) struct KeyLines<'a> {
     text: &'a [u8],
-    map: std::collections::HashMap<String, u64>,
+    map: std::collections::HashMap<&'a [u8], u64>,
 }
 
 impl<'a> KeyLines<'a> {
@@ -84,10 +84,8 @@ impl<'a> KeyLines<'a> {
                     .map(|e| &t[..e]),
                 None => None,
             };
-            if let Some(k) = key
-                && let Ok(k) = std::str::from_utf8(k)
-            {
-                map.entry(k.to_owned()).or_insert(i as u64 + 1);
+            if let Some(k) = key {
+                map.entry(k).or_insert(i as u64 + 1);
             }
         }
         KeyLines { text, map }
@@ -96,7 +94,7 @@ impl<'a> KeyLines<'a> {
     /// The key's line; for a key not at the start of a line (minified JSON), the line of
     /// its first quoted occurrence; 0 when absent.
     pub(crate) fn get(&self, key: &str) -> u64 {
-        if let Some(l) = self.map.get(key) {
+        if let Some(l) = self.map.get(key.as_bytes()) {
             return *l;
         }
         let quoted = format!("\"{key}\"");
