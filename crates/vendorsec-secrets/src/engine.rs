@@ -644,9 +644,7 @@ fn accept(cr: &CompiledRule, whole: &[u8], secret: &str) -> Option<(Severity, Ma
     {
         return None;
     }
-    let Some(m) = cr.matchers() else {
-        return None;
-    };
+    let m = cr.matchers()?;
     if m.allow.iter().any(|a| a.is_match(secret)) || m.allow_match.iter().any(|a| a.is_match(whole))
     {
         return None;
