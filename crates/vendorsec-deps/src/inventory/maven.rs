@@ -489,3 +489,369 @@ mod tests {
         assert_eq!(f.packages()[0].line, 4);
     }
 }
+
+/// The scope a Gradle configuration name implies.
+fn gradle_scope(config: &str) -> Option<Option<&'static str>> {
+    let c = config;
+    Some(match c {
+        "implementation" | "api" | "runtimeOnly" | "compile" | "runtime" => None,
+        "compileOnly" | "compileOnlyApi" | "providedCompile" | "providedRuntime" => {
+            Some("provided")
+        }
+        "kapt" | "ksp" | "annotationProcessor" | "classpath" => Some("build"),
+        _ if c.starts_with("test")
+            || c.starts_with("androidTest")
+            || c.starts_with("integrationTest") =>
+        {
+            Some("test")
+        }
+        _ if c.ends_with("Implementation") || c.ends_with("Api") || c.ends_with("RuntimeOnly") => {
+            None
+        }
+        _ => return None,
+    })
+}
+
+/// `name = "value"` / `val name = "value"` / `def name = 'value'` / `ext.name = '…'`
+/// declarations of a build script, and `key=value` lines of gradle.properties.
+fn string_assignments(text: &str) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for line in text.lines() {
+        let t = line.trim();
+        let t = t
+            .strip_prefix("val ")
+            .or_else(|| t.strip_prefix("var "))
+            .or_else(|| t.strip_prefix("def "))
+            .or_else(|| t.strip_prefix("ext."))
+            .or_else(|| t.strip_prefix("extra[\"").map(|r| r.trim_start()))
+            .unwrap_or(t);
+        let Some((name, value)) = t.split_once('=') else {
+            continue;
+        };
+        let name = name
+            .trim()
+            .trim_end_matches(['"', ']'])
+            .trim_end_matches(": String")
+            .trim();
+        let value = value.trim();
+        let quoted = (value.starts_with('"') && value.ends_with('"') && value.len() >= 2)
+            || (value.starts_with('\'') && value.ends_with('\'') && value.len() >= 2);
+        if !quoted
+            || name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        {
+            continue;
+        }
+        out.insert(name.to_owned(), value[1..value.len() - 1].to_owned());
+    }
+    out
+}
+
+/// Replace `$name` and `${name}` from the assignments; `None` when one is unknown.
+fn substitute(s: &str, vars: &HashMap<String, String>) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let (name, tail) = if let Some(inner) = after.strip_prefix('{') {
+            let end = inner.find('}')?;
+            (&inner[..end], &inner[end + 1..])
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                .unwrap_or(after.len());
+            (&after[..end], &after[end..])
+        };
+        let name = name
+            .trim_start_matches("project.")
+            .trim_start_matches("rootProject.extra.");
+        out.push_str(vars.get(name)?);
+        rest = tail;
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// Dependency declarations with literal coordinates in build.gradle / build.gradle.kts:
+/// `implementation("g:a:v")`, `api 'g:a:v'`, `testImplementation group: 'g', name: 'a',
+/// version: 'v'` and the Kotlin named form; `$var` from the same script or a
+/// gradle.properties beside it. Anything computed is left out (a lockfile is the
+/// authority; this is the fallback when there is none).
+pub(crate) fn gradle_build(path: &[String], text: &[u8]) -> Result<Found, ParseError> {
+    let s = String::from_utf8_lossy(text);
+    let mut vars = string_assignments(&s);
+    if path.len() == 1 {
+        let props = std::path::Path::new(&path[0]).with_file_name("gradle.properties");
+        if let Ok(meta) = std::fs::metadata(&props)
+            && meta.len() < (1 << 20)
+            && let Ok(p) = std::fs::read_to_string(&props)
+        {
+            for line in p.lines() {
+                if let Some((k, v)) = line.split_once('=')
+                    && !k.trim_start().starts_with('#')
+                {
+                    vars.entry(k.trim().to_owned())
+                        .or_insert_with(|| v.trim().to_owned());
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (i, line) in s.lines().enumerate() {
+        let t = line.trim();
+        let end = t
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(t.len());
+        let config = &t[..end];
+        let Some(scope) = gradle_scope(config) else {
+            continue;
+        };
+        let args = t[end..].trim_start();
+        let args = args.strip_prefix('(').unwrap_or(args);
+        // String literals in the call, in order.
+        let mut literals: Vec<String> = Vec::new();
+        let mut named: HashMap<String, String> = HashMap::new();
+        let b = args.as_bytes();
+        let mut k = 0;
+        let mut last_name = String::new();
+        while k < b.len() {
+            let c = b[k];
+            if c == b'"' || c == b'\'' {
+                let Some(close) = args[k + 1..].find(c as char) else {
+                    break;
+                };
+                let lit = args[k + 1..k + 1 + close].to_owned();
+                if !last_name.is_empty() {
+                    named.insert(std::mem::take(&mut last_name), lit.clone());
+                }
+                literals.push(lit);
+                k += close + 2;
+                continue;
+            }
+            if c.is_ascii_alphabetic() {
+                let start = k;
+                while k < b.len() && (b[k].is_ascii_alphanumeric() || b[k] == b'_') {
+                    k += 1;
+                }
+                let word = &args[start..k];
+                let rest = args[k..].trim_start();
+                if rest.starts_with(':') || rest.starts_with('=') {
+                    last_name = word.to_owned();
+                } else {
+                    last_name.clear();
+                }
+                continue;
+            }
+            if c == b')' || c == b'{' {
+                break;
+            }
+            k += 1;
+        }
+        let coord = if let (Some(g), Some(a)) = (named.get("group"), named.get("name")) {
+            let v = named.get("version").cloned().unwrap_or_default();
+            Some((g.clone(), a.clone(), v))
+        } else {
+            literals.first().and_then(|l| {
+                let parts: Vec<&str> = l.split(':').collect();
+                match parts[..] {
+                    [g, a, v] | [g, a, v, _] => Some((g.to_owned(), a.to_owned(), v.to_owned())),
+                    [g, a] => Some((g.to_owned(), a.to_owned(), String::new())),
+                    _ => None,
+                }
+            })
+        };
+        let Some((g, a, v)) = coord else { continue };
+        let (Some(g), Some(a)) = (substitute(&g, &vars), substitute(&a, &vars)) else {
+            continue;
+        };
+        if g.is_empty() || a.is_empty() || g.contains(' ') || a.contains(' ') {
+            continue;
+        }
+        let v = substitute(&v, &vars).unwrap_or_default();
+        // Dynamic versions (`1.+`, `latest.release`, ranges) are not a version.
+        let v = if v.contains('+')
+            || v.starts_with("latest.")
+            || v.starts_with('[')
+            || v.starts_with('(')
+        {
+            String::new()
+        } else {
+            v
+        };
+        let mut p = Package::new(Ecosystem::Maven, &format!("{g}:{a}"), &v, path)
+            .line(i as u64 + 1)
+            .evidence(Evidence::Manifest)
+            .direct(Some(true));
+        p.scope = scope.map(str::to_owned);
+        out.push(p);
+    }
+    Ok(Found::Fallback(out))
+}
+
+/// A Gradle version catalog (`gradle/libs.versions.toml`): `[libraries]` entries as
+/// `"g:a:v"`, `{ module = "g:a", version = … }`, `{ group, name, version }`, with
+/// `version.ref` into `[versions]` and rich versions (`strictly`, `require`, `prefer`).
+pub(crate) fn version_catalog(path: &[String], text: &[u8]) -> Result<Found, ParseError> {
+    let s = std::str::from_utf8(text).map_err(|e| ParseError::Format(format!("not UTF-8: {e}")))?;
+    let doc: toml::Table = s.parse().map_err(|e: toml::de::Error| {
+        ParseError::Format(format!("not valid TOML: {}", e.message()))
+    })?;
+    let versions = doc.get("versions").and_then(toml::Value::as_table);
+    let rich = |v: &toml::Value| -> Option<String> {
+        match v {
+            toml::Value::String(s) => Some(s.clone()),
+            toml::Value::Table(t) => ["strictly", "require", "prefer"]
+                .iter()
+                .find_map(|k| t.get(*k).and_then(toml::Value::as_str).map(str::to_owned)),
+            _ => None,
+        }
+    };
+    // Line of each key of the [libraries] table.
+    let mut lines: HashMap<&str, u64> = HashMap::new();
+    let mut in_libraries = false;
+    for (i, line) in s.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_libraries = t == "[libraries]";
+            continue;
+        }
+        if in_libraries && let Some((k, _)) = t.split_once('=') {
+            lines
+                .entry(k.trim().trim_matches('"'))
+                .or_insert(i as u64 + 1);
+        }
+    }
+    let mut out = Vec::new();
+    let Some(libs) = doc.get("libraries").and_then(toml::Value::as_table) else {
+        return Ok(Found::Fallback(out));
+    };
+    for (alias, entry) in libs {
+        let (g, a, v) = match entry {
+            toml::Value::String(coord) => {
+                let parts: Vec<&str> = coord.split(':').collect();
+                match parts[..] {
+                    [g, a, v] => (g.to_owned(), a.to_owned(), v.to_owned()),
+                    [g, a] => (g.to_owned(), a.to_owned(), String::new()),
+                    _ => continue,
+                }
+            }
+            toml::Value::Table(t) => {
+                let (g, a) = if let Some(m) = t.get("module").and_then(toml::Value::as_str) {
+                    match m.split_once(':') {
+                        Some((g, a)) => (g.to_owned(), a.to_owned()),
+                        None => continue,
+                    }
+                } else {
+                    match (
+                        t.get("group").and_then(toml::Value::as_str),
+                        t.get("name").and_then(toml::Value::as_str),
+                    ) {
+                        (Some(g), Some(a)) => (g.to_owned(), a.to_owned()),
+                        _ => continue,
+                    }
+                };
+                let v = match t.get("version") {
+                    Some(toml::Value::Table(vt)) if vt.contains_key("ref") => vt
+                        .get("ref")
+                        .and_then(toml::Value::as_str)
+                        .and_then(|r| versions.and_then(|vs| vs.get(r)))
+                        .and_then(rich)
+                        .unwrap_or_default(),
+                    Some(v) => rich(v).unwrap_or_default(),
+                    None => String::new(),
+                };
+                (g, a, v)
+            }
+            _ => continue,
+        };
+        let v = if v.contains('+') || v.starts_with('[') || v.starts_with('(') {
+            String::new()
+        } else {
+            v
+        };
+        out.push(
+            Package::new(Ecosystem::Maven, &format!("{g}:{a}"), &v, path)
+                .line(lines.get(alias.as_str()).copied().unwrap_or(0))
+                .evidence(Evidence::Manifest)
+                .direct(Some(true)),
+        );
+    }
+    Ok(Found::Fallback(out))
+}
+
+#[cfg(test)]
+mod gradle_tests {
+    use super::*;
+
+    fn show(f: Found) -> Vec<String> {
+        f.packages()
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}@{} l{} {}",
+                    p.name,
+                    p.version,
+                    p.line,
+                    p.scope.as_deref().unwrap_or("-")
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn kotlin_and_groovy_build_scripts() {
+        let kts = br#"val ktorVersion = "2.3.0"
+plugins { kotlin("jvm") version "1.9.0" }
+dependencies {
+    implementation("io.ktor:ktor-server-core:$ktorVersion")
+    implementation("org.yaml:snakeyaml:1.33")
+    testImplementation(group = "junit", name = "junit", version = "4.12")
+    compileOnly("com.atlassian.jira:jira-api:9.4.0")
+    implementation(platform("org.springframework.boot:spring-boot-dependencies:3.1.0"))
+    implementation("com.example:dynamic:1.+")
+    implementation(project(":core"))
+    implementation(libs.guava)
+}
+"#;
+        assert_eq!(
+            show(gradle_build(&["app/build.gradle.kts".into()], kts).unwrap()),
+            vec![
+                "io.ktor:ktor-server-core@2.3.0 l4 -",
+                "org.yaml:snakeyaml@1.33 l5 -",
+                "junit:junit@4.12 l6 test",
+                "com.atlassian.jira:jira-api@9.4.0 l7 provided",
+                "org.springframework.boot:spring-boot-dependencies@3.1.0 l8 -",
+                "com.example:dynamic@ l9 -",
+            ]
+        );
+        let groovy = b"def jacksonVersion = '2.13.2'\ndependencies {\n  implementation \"com.fasterxml.jackson.core:jackson-databind:${jacksonVersion}\"\n  testCompile group: 'org.mockito', name: 'mockito-core', version: '2.0.0'\n  implementation 'x:y:${undefinedVar}'\n}\n";
+        assert_eq!(
+            show(gradle_build(&["b/build.gradle".into()], groovy).unwrap()),
+            vec![
+                "com.fasterxml.jackson.core:jackson-databind@2.13.2 l3 -",
+                "org.mockito:mockito-core@2.0.0 l4 test",
+                "x:y@ l5 -",
+            ]
+        );
+    }
+
+    #[test]
+    fn version_catalog_forms() {
+        let toml = b"[versions]\nktor = \"2.3.0\"\njackson = { strictly = \"2.13.2\" }\n\n[libraries]\nktor-server = { module = \"io.ktor:ktor-server-core\", version.ref = \"ktor\" }\nguava = \"com.google.guava:guava:31.1-jre\"\njackson = { group = \"com.fasterxml.jackson.core\", name = \"jackson-databind\", version.ref = \"jackson\" }\nbom-managed = { module = \"org.yaml:snakeyaml\" }\n";
+        let mut got = show(version_catalog(&["p/gradle/libs.versions.toml".into()], toml).unwrap());
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                "com.fasterxml.jackson.core:jackson-databind@2.13.2 l8 -",
+                "com.google.guava:guava@31.1-jre l7 -",
+                "io.ktor:ktor-server-core@2.3.0 l6 -",
+                "org.yaml:snakeyaml@ l9 -",
+            ]
+        );
+        assert!(version_catalog(&["x".into()], b"[libraries\n").is_err());
+    }
+}

@@ -30,6 +30,10 @@ pub enum Kind {
     GradleLock,
     GradleBuildscriptLock,
     GradleVerification,
+    /// build.gradle / build.gradle.kts (fallback when no gradle.lockfile is beside it).
+    GradleBuild,
+    /// gradle/libs.versions.toml (fallback when the project has no gradle.lockfile).
+    VersionCatalog,
     Requirements,
     PoetryLock,
     PipfileLock,
@@ -59,6 +63,8 @@ impl Kind {
             Kind::GradleLock => "gradle.lockfile",
             Kind::GradleBuildscriptLock => "buildscript-gradle.lockfile",
             Kind::GradleVerification => "verification-metadata.xml",
+            Kind::GradleBuild => "build.gradle",
+            Kind::VersionCatalog => "libs.versions.toml",
             Kind::Requirements => "requirements.txt",
             Kind::PoetryLock => "poetry.lock",
             Kind::PipfileLock => "Pipfile.lock",
@@ -180,6 +186,13 @@ pub fn kind_of(chain: &[String]) -> Option<Kind> {
         "verification-metadata.xml" if comps.iter().rev().nth(1) == Some(&"gradle") => {
             Kind::GradleVerification
         }
+        "build.gradle" | "build.gradle.kts" if !in_archive => Kind::GradleBuild,
+        l if l.ends_with(".versions.toml")
+            && !in_archive
+            && comps.iter().rev().nth(1) == Some(&"gradle") =>
+        {
+            Kind::VersionCatalog
+        }
         "poetry.lock" => Kind::PoetryLock,
         "Pipfile.lock" => Kind::PipfileLock,
         "uv.lock" => Kind::UvLock,
@@ -215,6 +228,7 @@ struct State {
     /// Directories (origin chain with the file name cut) holding an npm lockfile / go.mod.
     npm_lock_dirs: HashSet<String>,
     go_mod_dirs: HashSet<String>,
+    gradle_lock_dirs: HashSet<String>,
 }
 
 /// Gathers components from the walk; call [`Collector::finish`] after it.
@@ -283,6 +297,8 @@ impl Collector {
             Kind::GradleLock => maven::gradle_lock(chain, bytes, false),
             Kind::GradleBuildscriptLock => maven::gradle_lock(chain, bytes, true),
             Kind::GradleVerification => maven::verification_metadata(chain, bytes),
+            Kind::GradleBuild => maven::gradle_build(chain, bytes),
+            Kind::VersionCatalog => maven::version_catalog(chain, bytes),
             Kind::Requirements => python::requirements(chain, bytes),
             Kind::PoetryLock => python::poetry_lock(chain, bytes),
             Kind::PipfileLock => python::pipfile_lock(chain, bytes),
@@ -304,6 +320,9 @@ impl Collector {
                 }
                 if kind == Kind::GoMod {
                     st.go_mod_dirs.insert(dir_of(chain));
+                }
+                if kind == Kind::GradleLock {
+                    st.gradle_lock_dirs.insert(dir_of(chain));
                 }
                 st.packages.extend(p);
             }
@@ -350,6 +369,11 @@ impl Collector {
             let covered = match kind {
                 Kind::PackageJson => st.npm_lock_dirs.contains(&dir),
                 Kind::GoSum => st.go_mod_dirs.contains(&dir),
+                Kind::GradleBuild => st.gradle_lock_dirs.contains(&dir),
+                // The catalog lives in <project>/gradle/; the lockfile in <project>/.
+                Kind::VersionCatalog => st
+                    .gradle_lock_dirs
+                    .contains(dir.strip_suffix("/gradle").unwrap_or(&dir)),
                 _ => false,
             };
             if !covered {
@@ -380,7 +404,7 @@ impl Collector {
 
 /// Parse one blob as the given kind, discarding the result: the fuzz targets' entry.
 pub fn fuzz_parse(kind_index: u8, data: &[u8]) {
-    const KINDS: [Kind; 19] = [
+    const KINDS: [Kind; 21] = [
         Kind::NpmLock,
         Kind::YarnLock,
         Kind::PnpmLock,
@@ -388,6 +412,8 @@ pub fn fuzz_parse(kind_index: u8, data: &[u8]) {
         Kind::Pom,
         Kind::GradleLock,
         Kind::GradleVerification,
+        Kind::GradleBuild,
+        Kind::VersionCatalog,
         Kind::Requirements,
         Kind::PoetryLock,
         Kind::PipfileLock,
@@ -448,6 +474,44 @@ mod tests {
         assert_eq!(
             k(&["a.jar", "META-INF/resources/webjars/x/package.json"]),
             None
+        );
+    }
+
+    #[test]
+    fn gradle_scripts_and_catalogs_are_fallbacks_for_lockfiles() {
+        let c = Collector::default();
+        let script = b"dependencies {\n  implementation(\"org.yaml:snakeyaml:1.33\")\n}\n";
+        let catalog = b"[libraries]\nguava = \"com.google.guava:guava:31.1-jre\"\n";
+        c.file(&["a/build.gradle.kts".into()], Kind::GradleBuild, script);
+        c.file(
+            &["a/gradle/libs.versions.toml".into()],
+            Kind::VersionCatalog,
+            catalog,
+        );
+        c.file(&["b/build.gradle.kts".into()], Kind::GradleBuild, script);
+        c.file(
+            &["b/gradle/libs.versions.toml".into()],
+            Kind::VersionCatalog,
+            catalog,
+        );
+        c.file(
+            &["b/gradle.lockfile".into()],
+            Kind::GradleLock,
+            b"org.yaml:snakeyaml:2.2=runtimeClasspath\n",
+        );
+        let got: Vec<String> = c
+            .finish()
+            .packages
+            .iter()
+            .map(|p| format!("{} {}@{}", p.file(), p.name, p.version))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "a/gradle/libs.versions.toml com.google.guava:guava@31.1-jre",
+                "a/build.gradle.kts org.yaml:snakeyaml@1.33",
+                "b/gradle.lockfile org.yaml:snakeyaml@2.2",
+            ]
         );
     }
 
@@ -534,17 +598,17 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn parsers_never_panic(kind in 0u8..19, data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
+        fn parsers_never_panic(kind in 0u8..21, data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
             fuzz_parse(kind, &data);
         }
 
         #[test]
-        fn parsers_never_panic_on_unicode_text(kind in 0u8..19, data in "\\PC{0,300}") {
+        fn parsers_never_panic_on_unicode_text(kind in 0u8..21, data in "\\PC{0,300}") {
             fuzz_parse(kind, data.as_bytes());
         }
 
         #[test]
-        fn parsers_never_panic_on_textish_input(kind in 0u8..19, data in "[a-z0-9@/:._\\-\\[\\]{}\"=, \n\t#|^~>*]{0,600}") {
+        fn parsers_never_panic_on_textish_input(kind in 0u8..21, data in "[a-z0-9@/:._\\-\\[\\]{}\"=, \n\t#|^~>*]{0,600}") {
             fuzz_parse(kind, data.as_bytes());
         }
     }
