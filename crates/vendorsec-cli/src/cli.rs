@@ -38,6 +38,63 @@ pub(crate) enum Command {
     Sbom(SbomArgs),
     /// Manage the local OSV advisory database used to match dependencies.
     Db(DbArgs),
+    /// Profile an app: type, key, scopes and what they allow, endpoints and their
+    /// authentication, outbound hosts, bundled libraries, findings.
+    Inspect(InspectArgs),
+    /// Compare two versions of an app (two JARs, trees or descriptors): scopes, endpoints,
+    /// hosts, dependencies, findings introduced and fixed. Exits 1 when a finding at or
+    /// above --fail-on is introduced.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InspectArgs {
+    /// The app: a directory, a descriptor, or a packaged app (JAR, OBR, zip).
+    #[arg(value_name = "APP", required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Output format (terminal, json or markdown).
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Terminal)]
+    pub(crate) format: OutputFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Also read files that ignore files skip.
+    #[arg(long)]
+    pub(crate) no_ignore: bool,
+    /// Skip paths matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub(crate) exclude: Vec<String>,
+    /// Deepest archive nesting to open.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub(crate) max_depth: usize,
+    /// Advisory database directory [default: $VENDORSEC_DB, else ~/.cache/vendorsec/db].
+    #[arg(long, value_name = "DIR", env = "VENDORSEC_DB")]
+    pub(crate) db: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// The old version of the app.
+    #[arg(value_name = "OLD")]
+    pub(crate) old: PathBuf,
+    /// The new version of the app.
+    #[arg(value_name = "NEW")]
+    pub(crate) new: PathBuf,
+    /// Output format (terminal, json or markdown).
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Terminal)]
+    pub(crate) format: OutputFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity is introduced [default: low].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub(crate) fail_on: Option<SeverityArg>,
+    /// Deepest archive nesting to open.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub(crate) max_depth: usize,
+    /// Advisory database directory [default: $VENDORSEC_DB, else ~/.cache/vendorsec/db].
+    #[arg(long, value_name = "DIR", env = "VENDORSEC_DB")]
+    pub(crate) db: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -49,6 +49,20 @@ pub(crate) fn rule_metas(engine: &Engine) -> Vec<RuleMeta> {
             references: vec!["https://osv.dev/".into()],
         });
     }
+    for (id, name, description, severity, guideline) in vendorsec_apps::RULES {
+        metas.push(RuleMeta {
+            id: id.into(),
+            name: name.into(),
+            description: description.into(),
+            severity,
+            guideline: guideline.into(),
+            remediation: description.into(),
+            references: vec![
+                "https://developer.atlassian.com/platform/marketplace/security-requirements/"
+                    .into(),
+            ],
+        });
+    }
     metas.push(RuleMeta {
         id: keystore::RULE_ID.into(),
         name: keystore::RULE_NAME.into(),

@@ -19,7 +19,7 @@ struct InventoryOnly<'a> {
 
 impl Visitor for InventoryOnly<'_> {
     fn text(&self, origin: &Origin, head: &[u8], rest: &mut dyn Read) -> std::io::Result<()> {
-        if feed_text(self.collector, origin, head, rest)?.is_none() {
+        if feed_text(self.collector, None, origin, head, rest)?.is_none() {
             std::io::copy(rest, &mut std::io::sink())?;
         }
         Ok(())

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use serde_json::Value;
+use vendorsec_apps::{AppProfile, Collector as AppsCollector};
 use vendorsec_core::baseline::Baseline;
 use vendorsec_core::config::{self, Config};
 use vendorsec_core::redact::fingerprint;
@@ -32,6 +33,8 @@ struct Scanner<'a> {
     engine: &'a Engine,
     /// Dependency inventory (not fed in git-history mode).
     deps: Option<&'a Collector>,
+    /// App descriptors (not fed in git-history mode).
+    apps: Option<&'a AppsCollector>,
     counters: Arc<Counters>,
     matches: Mutex<Vec<(Origin, RawMatch)>>,
     keystores: Mutex<Vec<Finding>>,
@@ -48,7 +51,7 @@ impl Visitor for Scanner<'_> {
         // An inventory file is read whole once: the collector parses it, and the secret
         // engine scans the same bytes (then whatever is left of an oversized one).
         let whole = match self.deps {
-            Some(c) => feed_text(c, origin, head, rest)?,
+            Some(c) => feed_text(c, self.apps, origin, head, rest)?,
             None => None,
         };
         let (scan, error) = match &whole {
@@ -167,7 +170,62 @@ fn keep_introducing_commits(findings: &mut [Finding]) {
     }
 }
 
+/// What one scan produced, before rendering: the report, the app profiles, the component
+/// inventory, the rule table and the errors on named inputs.
+pub(crate) struct Executed {
+    pub(crate) report: ScanReport,
+    pub(crate) profiles: Vec<AppProfile>,
+    pub(crate) packages: Vec<vendorsec_deps::Package>,
+    pub(crate) rules: Vec<vendorsec_core::RuleMeta>,
+    pub(crate) input_errors: Vec<String>,
+}
+
 pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
+    let Executed {
+        report,
+        rules,
+        input_errors,
+        ..
+    } = execute(args)?;
+    if let Some(p) = &args.write_baseline {
+        Baseline::from_findings(&report.findings).write(p)?;
+    }
+    let format = match args.format {
+        OutputFormat::Terminal => vendorsec_report::Format::Terminal,
+        OutputFormat::Json => vendorsec_report::Format::Json,
+        OutputFormat::Sarif => vendorsec_report::Format::Sarif,
+        OutputFormat::Markdown => vendorsec_report::Format::Markdown,
+    };
+    let color = use_color(args.color, args.output.is_some());
+    let text = vendorsec_report::render(&report, &rules, format, color);
+    output::write(args.output.as_deref(), &text).context("writing the report")?;
+    if !input_errors.is_empty() {
+        #[allow(clippy::print_stderr)]
+        for e in &input_errors {
+            eprintln!("vendorsec: error: {e}");
+        }
+        return Ok(ExitCode::from(2));
+    }
+    Ok(if report.failing() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Colours on when asked, or on a terminal without NO_COLOR when writing to stdout.
+pub(crate) fn use_color(choice: ColorChoice, to_file: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            !to_file && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    }
+}
+
+/// Walk, analyse, suppress: everything `scan` does before rendering.
+pub(crate) fn execute(args: &ScanArgs) -> anyhow::Result<Executed> {
     let started = Instant::now();
     let config = load_config(args)?;
     let fail_on: Severity = args
@@ -185,9 +243,11 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let engine = builtin_engine(|id| !config.rule_disabled(id))?;
     let counters = Arc::new(Counters::default());
     let collector = Collector::default();
+    let apps = AppsCollector::default();
     let scanner = Scanner {
         engine: &engine,
         deps: (!args.git_history).then_some(&collector),
+        apps: (!args.git_history).then_some(&apps),
         counters: Arc::clone(&counters),
         matches: Mutex::new(Vec::new()),
         keystores: Mutex::new(Vec::new()),
@@ -236,6 +296,21 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     findings.extend(group_keystores(keystores.into_inner().unwrap_or_default()));
     let inventory = collector.finish();
     let components = inventory.packages.len() as u64;
+    let analysis = apps.finish();
+    for p in &analysis.problems {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::Unreadable,
+            p.path.clone(),
+            p.reason.clone(),
+        ));
+    }
+    findings.extend(
+        analysis
+            .findings
+            .iter()
+            .filter(|f| !config.rule_disabled(&f.rule))
+            .cloned(),
+    );
     findings.extend(
         match_dependencies(args, &inventory, &mut diagnostics)?
             .into_iter()
@@ -277,39 +352,13 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         },
     };
     report.sort();
-
-    if let Some(p) = &args.write_baseline {
-        Baseline::from_findings(&report.findings).write(p)?;
-    }
-    let format = match args.format {
-        OutputFormat::Terminal => vendorsec_report::Format::Terminal,
-        OutputFormat::Json => vendorsec_report::Format::Json,
-        OutputFormat::Sarif => vendorsec_report::Format::Sarif,
-        OutputFormat::Markdown => vendorsec_report::Format::Markdown,
-    };
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            args.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    let text = vendorsec_report::render(&report, &rule_metas(&engine), format, color);
-    output::write(args.output.as_deref(), &text).context("writing the report")?;
-
-    if !input_errors.is_empty() {
-        #[allow(clippy::print_stderr)]
-        for e in &input_errors {
-            eprintln!("vendorsec: error: {e}");
-        }
-        return Ok(ExitCode::from(2));
-    }
-    Ok(if report.failing() > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    let rules = rule_metas(&engine);
+    Ok(Executed {
+        report,
+        profiles: analysis.profiles,
+        packages: inventory.packages,
+        rules,
+        input_errors,
     })
 }
 

@@ -1,29 +1,41 @@
-//! The dependency inventory's side of the walk, shared by `scan` and `sbom`.
+//! The analysers' side of the walk that needs whole files (dependency inventory, app
+//! descriptors), shared by `scan`, `inspect`, `diff` and `sbom`.
 
 use std::io::{self, Read};
 
+use vendorsec_apps::{Collector as AppsCollector, MAX_DESCRIPTOR_BYTES};
 use vendorsec_core::Origin;
 use vendorsec_deps::inventory::{Collector, MAX_MANIFEST_BYTES, kind_of};
 
-/// When the blob is an inventory file, read it whole (bounded), hand it to the collector
-/// and return the bytes read so the caller can scan them too; `None` leaves `rest`
-/// untouched.
+/// When the blob is an inventory file or an app descriptor, read it whole (bounded), hand it
+/// to the collectors and return the bytes read so the caller can scan them too; `None`
+/// leaves `rest` untouched.
 pub(crate) fn feed_text(
     collector: &Collector,
+    apps: Option<&AppsCollector>,
     origin: &Origin,
     head: &[u8],
     rest: &mut dyn Read,
 ) -> io::Result<Option<Vec<u8>>> {
-    let Some(kind) = kind_of(&origin.chain) else {
+    let dep_kind = kind_of(&origin.chain);
+    let app_kind = apps.and_then(|_| vendorsec_apps::kind_of(&origin.chain));
+    if dep_kind.is_none() && app_kind.is_none() {
         return Ok(None);
-    };
+    }
     let mut buf = head.to_vec();
     rest.take(MAX_MANIFEST_BYTES + 1 - buf.len().min(MAX_MANIFEST_BYTES as usize) as u64)
         .read_to_end(&mut buf)?;
-    if buf.len() as u64 > MAX_MANIFEST_BYTES {
-        collector.too_large(&origin.chain, kind, buf.len() as u64);
-    } else {
-        collector.file(&origin.chain, kind, &buf);
+    if let Some(kind) = dep_kind {
+        if buf.len() as u64 > MAX_MANIFEST_BYTES {
+            collector.too_large(&origin.chain, kind, buf.len() as u64);
+        } else {
+            collector.file(&origin.chain, kind, &buf);
+        }
+    }
+    if let (Some(kind), Some(apps)) = (app_kind, apps)
+        && buf.len() as u64 <= MAX_DESCRIPTOR_BYTES
+    {
+        apps.file(&origin.chain, kind, &buf);
     }
     Ok(Some(buf))
 }

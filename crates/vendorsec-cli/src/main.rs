@@ -4,6 +4,7 @@
 mod cli;
 mod cmd_checklist;
 mod cmd_db;
+mod cmd_inspect;
 mod cmd_rules;
 mod cmd_sbom;
 mod cmd_scan;
@@ -23,6 +24,8 @@ fn main() -> ExitCode {
         cli::Command::Rules(args) => cmd_rules::run(&args),
         cli::Command::Sbom(args) => cmd_sbom::run(&args),
         cli::Command::Db(args) => cmd_db::run(&args),
+        cli::Command::Inspect(args) => cmd_inspect::inspect(&args),
+        cli::Command::Diff(args) => cmd_inspect::diff(&args),
     };
     match result {
         Ok(code) => code,

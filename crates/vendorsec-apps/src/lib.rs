@@ -1,0 +1,245 @@
+//! Atlassian app analysis: recognise Connect apps (`atlassian-connect.json`), Forge apps
+//! (`manifest.yml`) and P2 / Data Center apps (`atlassian-plugin.xml`, in a source tree or a
+//! JAR/OBR), check their descriptors against Atlassian's security requirements, and build
+//! each app's profile (what it can reach, what it exposes, where it connects) for
+//! `vendorsec inspect` and `vendorsec diff`.
+//!
+//! This first part reads descriptors only; the analysis of the code they point at (REST
+//! calls and their scopes, route guards, class-file annotations) is not written yet.
+
+mod connect;
+mod forge;
+mod model;
+mod p2;
+pub mod scopes;
+
+use std::sync::Mutex;
+
+pub use model::{AppKind, AppProfile, Endpoint, Host, ScopeInfo};
+use vendorsec_core::Finding;
+
+/// The rules of this analyser: id, name, description, default severity, guideline item.
+pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 11] = {
+    use vendorsec_core::Severity::{High, Medium};
+    [
+        (
+            "connect/descriptor-invalid",
+            "Connect descriptor incomplete",
+            "The Connect descriptor lacks a key, name or baseUrl, or is not a JSON object.",
+            Medium,
+            "code.owasp-top-10",
+        ),
+        (
+            "connect/no-jwt-authentication",
+            "Connect app without JWT authentication",
+            "The descriptor declares modules or lifecycle callbacks but `authentication.type` is not `jwt`, so the product does not sign its requests to the app.",
+            High,
+            "code.owasp-top-10",
+        ),
+        (
+            "connect/base-url-not-https",
+            "Connect baseUrl is not HTTPS",
+            "The app's baseUrl (where the product sends users, tokens and install secrets) is plain HTTP.",
+            High,
+            "code.tls-in-transit",
+        ),
+        (
+            "connect/api-migration-missing",
+            "Connect security API migration not enabled",
+            "`apiMigrations` lacks `signed-install: true` (asymmetric, verifiable install callbacks) or `context-qsh: true` (context tokens marked as such).",
+            Medium,
+            "code.owasp-top-10",
+        ),
+        (
+            "connect/risky-scope",
+            "Connect app declares a high-risk scope",
+            "ADMIN, ACT_AS_USER or ACCESS_EMAIL_ADDRESSES: each needs a justification; keep scopes as lean as possible.",
+            Medium,
+            "code.lean-scopes",
+        ),
+        (
+            "forge/broad-egress",
+            "Forge app egress too broad",
+            "`permissions.external` allows any domain (`*`), a wildcard domain, or analytics egress that carries in-scope end-user data.",
+            High,
+            "code.lean-scopes",
+        ),
+        (
+            "forge/csp-relaxation",
+            "Forge Custom UI content security policy relaxed",
+            "`permissions.content` allows `unsafe-eval`, `unsafe-inline` or `unsafe-hashes`, weakening the Custom UI's protection against script injection.",
+            Medium,
+            "code.owasp-top-10",
+        ),
+        (
+            "forge/impersonation-scope",
+            "Forge scope with user impersonation",
+            "A scope is declared with `allowImpersonation: true` (offline user impersonation); it needs a justification.",
+            Medium,
+            "code.lean-scopes",
+        ),
+        (
+            "forge/insecure-remote",
+            "Forge remote over plain HTTP",
+            "A `remotes` entry's baseUrl is plain HTTP, so Forge invocation tokens and data travel unencrypted.",
+            High,
+            "code.tls-in-transit",
+        ),
+        (
+            "p2/servlet-filter-before-login",
+            "P2 servlet filter runs before login",
+            "A `servlet-filter` module runs before authentication (`location=\"before-login\"`) or on every URL (`/*`); it sees unauthenticated requests and must not trust or change them.",
+            Medium,
+            "code.owasp-top-10",
+        ),
+        (
+            "p2/admin-action-without-role",
+            "P2 admin action without an admin role",
+            "A webwork action linked from an administration menu has no `roles-required` of admin or sysadmin, so any logged-in user may call it directly.",
+            High,
+            "code.owasp-top-10",
+        ),
+    ]
+};
+
+/// The descriptor kinds this analyser reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DescriptorKind {
+    Connect,
+    Forge,
+    P2,
+}
+
+/// Which descriptor a blob is, from its origin chain.
+#[must_use]
+pub fn kind_of(chain: &[String]) -> Option<DescriptorKind> {
+    let last = chain.last()?;
+    let leaf = last.rsplit('/').next().unwrap_or(last);
+    if last.split('/').any(|c| c == "node_modules") {
+        return None;
+    }
+    if leaf.starts_with("atlassian-connect") && leaf.ends_with(".json") {
+        return Some(DescriptorKind::Connect);
+    }
+    if leaf == "manifest.yml" || leaf == "manifest.yaml" {
+        return Some(DescriptorKind::Forge);
+    }
+    if leaf == "atlassian-plugin.xml" {
+        return Some(DescriptorKind::P2);
+    }
+    None
+}
+
+/// A descriptor that could not be read; the scan goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub reason: String,
+}
+
+/// What the analysis found.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub profiles: Vec<AppProfile>,
+    pub findings: Vec<Finding>,
+    pub problems: Vec<Problem>,
+}
+
+/// Gathers descriptors from the walk (from several threads); [`Collector::finish`]
+/// analyses them.
+/// A descriptor as read: origin chain, kind, bytes.
+type Descriptor = (Vec<String>, DescriptorKind, Vec<u8>);
+
+#[derive(Default)]
+pub struct Collector {
+    files: Mutex<Vec<Descriptor>>,
+}
+
+/// Largest descriptor read (real ones are kilobytes).
+pub const MAX_DESCRIPTOR_BYTES: u64 = 16 << 20;
+
+impl Collector {
+    pub fn file(&self, chain: &[String], kind: DescriptorKind, bytes: &[u8]) {
+        self.files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((chain.to_vec(), kind, bytes.to_vec()));
+    }
+
+    #[must_use]
+    pub fn finish(self) -> Analysis {
+        let mut files = self
+            .files
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out = Analysis::default();
+        for (chain, kind, bytes) in files {
+            let path = chain.join("!/");
+            let result = match kind {
+                DescriptorKind::Connect => connect::analyse(&chain, &bytes),
+                DescriptorKind::Forge => forge::analyse(&chain, &bytes),
+                DescriptorKind::P2 => p2::analyse(&chain, &bytes),
+            };
+            match result {
+                Ok(Some((profile, findings))) => {
+                    out.profiles.push(profile);
+                    out.findings.extend(findings);
+                }
+                // Not this kind of descriptor after all (another tool's manifest.yml).
+                Ok(None) => {}
+                Err(reason) => out.problems.push(Problem { path, reason }),
+            }
+        }
+        out
+    }
+}
+
+/// Analyse one descriptor given as bytes: the fuzz targets' and property tests' entry.
+pub fn fuzz_one(kind: u8, data: &[u8]) {
+    let (k, name) = match kind % 3 {
+        0 => (DescriptorKind::Connect, "atlassian-connect.json"),
+        1 => (DescriptorKind::Forge, "manifest.yml"),
+        _ => (DescriptorKind::P2, "atlassian-plugin.xml"),
+    };
+    let c = Collector::default();
+    c.file(&[name.to_owned()], k, data);
+    let _ = c.finish();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptor_kinds_by_name() {
+        let k = |c: &[&str]| kind_of(&c.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+        assert_eq!(
+            k(&["app/atlassian-connect.json"]),
+            Some(DescriptorKind::Connect)
+        );
+        assert_eq!(
+            k(&["app/atlassian-connect.prod.json"]),
+            Some(DescriptorKind::Connect)
+        );
+        assert_eq!(k(&["forge/manifest.yml"]), Some(DescriptorKind::Forge));
+        assert_eq!(
+            k(&["p.obr", "META-INF/lib/x.jar", "atlassian-plugin.xml"]),
+            Some(DescriptorKind::P2)
+        );
+        assert_eq!(k(&["app/node_modules/x/atlassian-connect.json"]), None);
+        assert_eq!(k(&["app/package.json"]), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn descriptors_never_panic(kind in 0u8..3, data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
+            fuzz_one(kind, &data);
+        }
+
+        #[test]
+        fn descriptor_text_never_panics(kind in 0u8..3, data in "\\PC{0,400}") {
+            fuzz_one(kind, data.as_bytes());
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! End-to-end tests of app analysis: one app of each kind in a tree, `scan`, `inspect` and
+//! `diff`.
+
+use std::io::{Cursor, Write};
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vendorsec"))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("VENDORSEC_DB", dir.join("no-db"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+const CONNECT_GOOD: &str = r#"{
+  "key": "com.example.lean", "name": "Lean app", "baseUrl": "https://lean.example.com",
+  "authentication": {"type": "jwt"},
+  "lifecycle": {"installed": "/installed"},
+  "apiMigrations": {"signed-install": true, "context-qsh": true},
+  "scopes": ["READ", "WRITE"],
+  "modules": {"generalPages": [{"key": "p", "url": "/p", "name": {"value": "P"}}]}
+}"#;
+
+const FORGE: &str = "app:\n  id: ari:cloud:ecosystem::app/abc\nmodules:\n  webtrigger:\n    - key: hook\n      function: fn\n  function:\n    - key: fn\n      handler: index.run\npermissions:\n  scopes:\n    - read:jira-work\n  external:\n    fetch:\n      backend:\n        - '*'\n  content:\n    scripts:\n      - unsafe-eval\n";
+
+const PLUGIN: &str = r#"<atlassian-plugin key="com.example.dc" name="DC app">
+  <plugin-info><version>2.0.0</version></plugin-info>
+  <servlet-filter key="pre" class="x.Pre" location="before-login"><url-pattern>/*</url-pattern></servlet-filter>
+  <rest key="api" path="/dc" version="1.0"/>
+</atlassian-plugin>"#;
+
+fn jar(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, data) in entries {
+        w.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn tree(dir: &Path) {
+    for sub in ["connect", "forge", "p2/src/main/resources", "dist"] {
+        std::fs::create_dir_all(dir.join("apps").join(sub)).unwrap();
+    }
+    std::fs::write(
+        dir.join("apps/connect/atlassian-connect.json"),
+        CONNECT_GOOD,
+    )
+    .unwrap();
+    std::fs::write(dir.join("apps/forge/manifest.yml"), FORGE).unwrap();
+    std::fs::write(
+        dir.join("apps/p2/src/main/resources/atlassian-plugin.xml"),
+        PLUGIN,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("apps/dist/dc-app-2.0.0.jar"),
+        jar(&[
+            ("atlassian-plugin.xml", PLUGIN.as_bytes()),
+            ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"),
+        ]),
+    )
+    .unwrap();
+}
+
+#[test]
+fn scan_reports_each_kind_and_no_scope_finding_for_a_lean_app() {
+    let dir = tempfile::tempdir().unwrap();
+    tree(dir.path());
+    let out = run(dir.path(), &["scan", "apps", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    let mut got: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let l = &f["locations"][0];
+            format!(
+                "{} {} {}:{}",
+                f["rule"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                l["origin"].as_str().unwrap(),
+                l["line"]
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            "forge/broad-egress high apps/forge/manifest.yml:16",
+            "forge/csp-relaxation high apps/forge/manifest.yml:19",
+            "p2/servlet-filter-before-login high apps/dist/dc-app-2.0.0.jar!/atlassian-plugin.xml:3",
+            "p2/servlet-filter-before-login high apps/p2/src/main/resources/atlassian-plugin.xml:3",
+        ]
+    );
+    // The same bytes in the source tree and in the built JAR are one finding each place.
+    let guidelines: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["guideline"].as_str().unwrap())
+        .collect();
+    assert!(guidelines.contains(&"code.lean-scopes") && guidelines.contains(&"code.owasp-top-10"));
+}
+
+#[test]
+fn inspect_profiles_every_app_and_diff_shows_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    tree(dir.path());
+    let p = json(&run(dir.path(), &["inspect", "apps", "--format", "json"]));
+    let kinds: Vec<&str> = p["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["connect", "p2", "forge", "p2"]);
+    let connect = &p["apps"][0];
+    assert_eq!(connect["key"], "com.example.lean");
+    assert_eq!(connect["scopes"][0]["scope"], "READ");
+    assert!(
+        connect["scopes"][0]["allows"]
+            .as_str()
+            .unwrap()
+            .starts_with("read")
+    );
+    assert_eq!(connect["hosts"][0]["host"], "lean.example.com");
+    let forge = &p["apps"][2];
+    assert!(
+        forge["endpoints"][0]["auth"]
+            .as_str()
+            .unwrap()
+            .contains("must authenticate")
+    );
+    let terminal =
+        String::from_utf8_lossy(&run(dir.path(), &["inspect", "apps/connect"]).stdout).into_owned();
+    assert!(
+        terminal.contains("Connect app com.example.lean \"Lean app\""),
+        "{terminal}"
+    );
+    assert!(terminal.contains("lifecycle: installed"), "{terminal}");
+    let md = String::from_utf8_lossy(
+        &run(
+            dir.path(),
+            &["inspect", "apps/connect", "--format", "markdown"],
+        )
+        .stdout,
+    )
+    .into_owned();
+    assert!(md.contains("| `READ` |"), "{md}");
+
+    // A new version that adds ADMIN, drops signed install and contacts a new host.
+    std::fs::create_dir_all(dir.path().join("v2")).unwrap();
+    let v2 = CONNECT_GOOD
+        .replace(r#""READ", "WRITE""#, r#""READ", "WRITE", "ADMIN""#)
+        .replace(r#""signed-install": true, "#, "")
+        .replace(r#""url": "/p""#, r#""url": "https://cdn.example.net/p""#);
+    std::fs::write(dir.path().join("v2/atlassian-connect.json"), v2).unwrap();
+    let out = run(
+        dir.path(),
+        &["diff", "apps/connect", "v2", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let d = json(&out);
+    let app = &d["apps"][0];
+    assert_eq!(app["scopes_added"], serde_json::json!(["ADMIN"]));
+    assert_eq!(app["hosts_added"], serde_json::json!(["cdn.example.net"]));
+    assert_eq!(app["endpoints_auth_changed"].as_array().unwrap().len(), 1);
+    let introduced: Vec<&str> = d["findings_introduced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        introduced,
+        vec!["connect/api-migration-missing", "connect/risky-scope"]
+    );
+    assert!(d["findings_fixed"].as_array().unwrap().is_empty());
+    // The reverse diff fixes them; nothing introduced, exit 0.
+    let back = run(
+        dir.path(),
+        &["diff", "v2", "apps/connect", "--format", "json"],
+    );
+    assert_eq!(back.status.code(), Some(0));
+    assert_eq!(json(&back)["findings_fixed"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn broken_descriptors_are_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("a")).unwrap();
+    std::fs::write(dir.path().join("a/atlassian-connect.json"), "{\"key\": ").unwrap();
+    std::fs::write(
+        dir.path().join("a/atlassian-plugin.xml"),
+        "<atlassian-plugin><servlet>",
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", "a", "--format", "json"]));
+    let diags: Vec<String> = r["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.starts_with("atlassian-connect.json: not valid JSON")),
+        "{diags:?}"
+    );
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.starts_with("atlassian-plugin.xml: not well-formed XML")),
+        "{diags:?}"
+    );
+}
