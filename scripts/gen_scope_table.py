@@ -8,7 +8,8 @@ The Connect scope is the operation's `x-atlassian-connect-scope` (NONE, READ, WR
 PROJECT_ADMIN, SPACE_ADMIN, ADMIN, ACT_AS_USER, ACCESS_EMAIL_ADDRESSES or INACCESSIBLE);
 OAuth 2.0 / Forge scopes come from `x-atlassian-oauth2-scopes`, split by state ("Current" =
 classic scopes, "Beta" = granular ones), comma-separated, `-` when none. Paths carry the
-product prefix an app uses (`/wiki/api/v2` for Confluence v2). Run:
+product prefix an app uses (`/wiki/api/v2` for Confluence v2; `/rest` for Jira Software's
+builds, deployments and other APIs whose spec paths omit it). Run:
     python3 scripts/gen_scope_table.py
 """
 import json
@@ -41,6 +42,12 @@ def main():
                         if s not in target:
                             target.append(s)
                 full = prefix + path
+                # Jira Software's builds, deployments, devinfo, … APIs live under /rest/.
+                if product == "jira" and not full.startswith("/rest/"):
+                    full = "/rest" + full
+                # Confluence v1 lists /atlassian-connect/… without its /wiki/rest prefix.
+                if product == "confluence" and not full.startswith("/wiki/"):
+                    full = "/wiki/rest" + full
                 rows.add((product, method.upper(), full, connect,
                           ",".join(sorted(current)) or "-", ",".join(sorted(beta)) or "-"))
     out = os.path.join(ROOT, "crates", "vendorsec-apps", "data", "rest-scopes.tsv")

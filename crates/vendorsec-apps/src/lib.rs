@@ -12,14 +12,17 @@ mod forge;
 mod model;
 mod p2;
 pub mod scopes;
+mod usage;
 
 use std::sync::Mutex;
 
-pub use model::{AppKind, AppProfile, Endpoint, Host, ScopeInfo};
+pub use model::{AppKind, AppProfile, CallInfo, Endpoint, Host, ScopeInfo};
+/// Largest source file whose calls are read.
+pub use vendorsec_code::MAX_SOURCE_BYTES;
 use vendorsec_core::Finding;
 
 /// The rules of this analyser: id, name, description, default severity, guideline item.
-pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 11] = {
+pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 16] = {
     use vendorsec_core::Severity::{High, Medium};
     [
         (
@@ -93,6 +96,41 @@ pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 11] = {
             "code.owasp-top-10",
         ),
         (
+            "connect/excess-scope",
+            "Connect scope beyond what the code needs",
+            "The descriptor declares a scope level (or ACT_AS_USER / ACCESS_EMAIL_ADDRESSES) that none of the product REST calls found in the app's code needs; reported only when every call was resolved.",
+            Medium,
+            "code.lean-scopes",
+        ),
+        (
+            "connect/missing-scope",
+            "Connect scope missing for a call",
+            "The code calls a product REST operation that needs a scope the descriptor does not declare.",
+            Medium,
+            "code.lean-scopes",
+        ),
+        (
+            "connect/inaccessible-api",
+            "Call to an operation Connect apps cannot use",
+            "The code calls a product REST operation marked INACCESSIBLE for Connect apps.",
+            Medium,
+            "code.lean-scopes",
+        ),
+        (
+            "forge/excess-scope",
+            "Forge scope no call needs",
+            "The manifest declares a REST scope that none of the product calls found in the app's code needs; reported only when every call was resolved.",
+            Medium,
+            "code.lean-scopes",
+        ),
+        (
+            "forge/missing-scope",
+            "Forge scope missing for a call",
+            "The code calls a product REST operation and the manifest declares none of the scopes it accepts.",
+            Medium,
+            "code.lean-scopes",
+        ),
+        (
             "p2/admin-action-without-role",
             "P2 admin action without an admin role",
             "A webwork action linked from an administration menu has no `roles-required` of admin or sysadmin, so any logged-in user may call it directly.",
@@ -153,6 +191,33 @@ type Descriptor = (Vec<String>, DescriptorKind, Vec<u8>);
 #[derive(Default)]
 pub struct Collector {
     files: Mutex<Vec<Descriptor>>,
+    code: Mutex<Vec<usage::FileCalls>>,
+}
+
+/// Whether a blob is source code whose product REST calls are read (JavaScript and
+/// TypeScript outside node_modules).
+#[must_use]
+pub fn wants_code(chain: &[String]) -> bool {
+    let Some(last) = chain.last() else {
+        return false;
+    };
+    !last.split('/').any(|c| c == "node_modules")
+        && vendorsec_code::Lang::of(last.rsplit('/').next().unwrap_or(last)).is_some()
+}
+
+/// Cheap test before parsing: the file mentions a product API at all.
+fn mentions_product_api(source: &[u8]) -> bool {
+    [
+        "requestJira",
+        "requestConfluence",
+        "requestBitbucket",
+        "AP.request",
+        "httpClient",
+        "/rest/",
+        "/wiki/",
+    ]
+    .iter()
+    .any(|n| source.windows(n.len()).any(|w| w == n.as_bytes()))
 }
 
 /// Largest descriptor read (real ones are kilobytes).
@@ -166,6 +231,24 @@ impl Collector {
             .push((chain.to_vec(), kind, bytes.to_vec()));
     }
 
+    /// A source file: its product REST calls are extracted now (in the walk's thread).
+    pub fn code(&self, chain: &[String], source: &[u8]) {
+        let Some(last) = chain.last() else { return };
+        let Some(lang) = vendorsec_code::Lang::of(last.rsplit('/').next().unwrap_or(last)) else {
+            return;
+        };
+        if !mentions_product_api(source) {
+            return;
+        }
+        let calls = vendorsec_code::rest_calls(source, lang);
+        if !calls.is_empty() {
+            self.code
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((chain.to_vec(), calls));
+        }
+    }
+
     #[must_use]
     pub fn finish(self) -> Analysis {
         let mut files = self
@@ -173,6 +256,33 @@ impl Collector {
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         files.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut code = self
+            .code
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        code.sort_by(|a, b| a.0.cmp(&b.0));
+        // The directory of each Connect and Forge descriptor: code under it belongs to the
+        // deepest such app.
+        let prefix = |chain: &[String]| -> String {
+            let d = chain.join("!/");
+            match d.rfind('/') {
+                Some(i) => d[..=i].to_owned(),
+                None => String::new(),
+            }
+        };
+        let roots: Vec<String> = files
+            .iter()
+            .filter(|f| f.1 != DescriptorKind::P2)
+            .map(|f| prefix(&f.0))
+            .collect();
+        let owner = |file: &[String]| -> Option<String> {
+            let d = file.join("!/");
+            roots
+                .iter()
+                .filter(|r| d.starts_with(r.as_str()))
+                .max_by_key(|r| r.len())
+                .cloned()
+        };
         let mut out = Analysis::default();
         for (chain, kind, bytes) in files {
             let path = chain.join("!/");
@@ -182,7 +292,25 @@ impl Collector {
                 DescriptorKind::P2 => p2::analyse(&chain, &bytes),
             };
             match result {
-                Ok(Some((profile, findings))) => {
+                Ok(Some((mut profile, findings))) => {
+                    if kind != DescriptorKind::P2 {
+                        let root = prefix(&chain);
+                        let mine: Vec<&usage::FileCalls> = code
+                            .iter()
+                            .filter(|(c, _)| owner(c).as_deref() == Some(root.as_str()))
+                            .collect();
+                        let has_modules = profile
+                            .endpoints
+                            .iter()
+                            .any(|e| !e.kind.starts_with("lifecycle"));
+                        out.findings.extend(usage::check(
+                            &mut profile,
+                            &chain,
+                            &bytes,
+                            &mine,
+                            has_modules,
+                        ));
+                    }
                     out.profiles.push(profile);
                     out.findings.extend(findings);
                 }

@@ -49,6 +49,23 @@ pub struct Host {
     pub source: String,
 }
 
+/// A product REST call found in the app's code, with the scope it needs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct CallInfo {
+    pub method: String,
+    /// Resolved path (`{p}` for parameters), or `None` when the code does not say.
+    pub path: Option<String>,
+    /// `file:line`.
+    pub at: String,
+    pub api: String,
+    /// The matched operation's template, when the path matched one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    /// Connect scope (Connect apps) or OAuth scopes (Forge apps) the operation needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needs: Option<String>,
+}
+
 /// What an app is, can reach, exposes and contacts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AppProfile {
@@ -61,6 +78,8 @@ pub struct AppProfile {
     pub scopes: Vec<ScopeInfo>,
     pub endpoints: Vec<Endpoint>,
     pub hosts: Vec<Host>,
+    /// Product REST calls found in the code under the descriptor's directory.
+    pub calls: Vec<CallInfo>,
     /// Content-security-policy relaxations (Forge) and other notes.
     pub notes: Vec<String>,
 }
@@ -76,6 +95,7 @@ impl AppProfile {
             scopes: Vec::new(),
             endpoints: Vec::new(),
             hosts: Vec::new(),
+            calls: Vec::new(),
             notes: Vec::new(),
         }
     }

@@ -19,7 +19,8 @@ pub(crate) fn feed_text(
 ) -> io::Result<Option<Vec<u8>>> {
     let dep_kind = kind_of(&origin.chain);
     let app_kind = apps.and_then(|_| vendorsec_apps::kind_of(&origin.chain));
-    if dep_kind.is_none() && app_kind.is_none() {
+    let code = apps.is_some() && vendorsec_apps::wants_code(&origin.chain);
+    if dep_kind.is_none() && app_kind.is_none() && !code {
         return Ok(None);
     }
     let mut buf = head.to_vec();
@@ -36,6 +37,12 @@ pub(crate) fn feed_text(
         && buf.len() as u64 <= MAX_DESCRIPTOR_BYTES
     {
         apps.file(&origin.chain, kind, &buf);
+    }
+    if code
+        && let Some(apps) = apps
+        && buf.len() <= vendorsec_apps::MAX_SOURCE_BYTES
+    {
+        apps.code(&origin.chain, &buf);
     }
     Ok(Some(buf))
 }

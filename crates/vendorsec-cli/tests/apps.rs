@@ -239,3 +239,161 @@ fn broken_descriptors_are_diagnostics() {
         "{diags:?}"
     );
 }
+
+const ACE_ROUTES: &str = r#"export default function routes(app, addon) {
+  app.get('/main', addon.authenticate(), async (req, res) => {
+    const httpClient = addon.httpClient(req);
+    const issue = await httpClient.get(`/rest/api/3/issue/${req.query.key}`);
+    await httpClient.put({ url: `/rest/api/3/issue/${req.query.key}`, json: { fields: {} } });
+    res.render('main');
+  });
+}
+"#;
+
+fn connect_app(dir: &Path, name: &str, scopes: &str, routes: &str) {
+    let d = dir.join(name);
+    std::fs::create_dir_all(d.join("routes")).unwrap();
+    let desc = CONNECT_GOOD.replace(r#""READ", "WRITE""#, scopes);
+    std::fs::write(d.join("atlassian-connect.json"), desc).unwrap();
+    std::fs::write(d.join("routes/index.js"), routes).unwrap();
+}
+
+fn rules_of(r: &Value) -> Vec<String> {
+    let mut v: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn lean_scopes_from_the_calls_in_the_code() {
+    let dir = tempfile::tempdir().unwrap();
+    // Uses READ and WRITE, declares them: no scope finding.
+    connect_app(dir.path(), "lean", r#""READ", "WRITE""#, ACE_ROUTES);
+    let r = json(&run(dir.path(), &["scan", "lean", "--format", "json"]));
+    assert!(rules_of(&r).is_empty(), "{:?}", rules_of(&r));
+    // Declares ADMIN for the same calls: excess, citing the most demanding call.
+    connect_app(
+        dir.path(),
+        "greedy",
+        r#""READ", "WRITE", "ADMIN""#,
+        ACE_ROUTES,
+    );
+    let r = json(&run(dir.path(), &["scan", "greedy", "--format", "json"]));
+    assert_eq!(
+        rules_of(&r),
+        vec!["connect/excess-scope", "connect/risky-scope"]
+    );
+    let excess = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "connect/excess-scope")
+        .unwrap();
+    assert_eq!(excess["severity"], "high");
+    let msg = excess["message"].as_str().unwrap();
+    assert!(
+        msg.contains("declares ADMIN")
+            && msg.contains("need at most WRITE")
+            && msg.contains("PUT /rest/api/3/issue/{issueIdOrKey}"),
+        "{msg}"
+    );
+    let origins: Vec<&str> = excess["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["origin"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        origins,
+        vec!["greedy/atlassian-connect.json", "greedy/routes/index.js"]
+    );
+    assert_eq!(excess["locations"][1]["line"], 5);
+    // Declares only READ: the PUT needs WRITE.
+    connect_app(dir.path(), "short", r#""READ""#, ACE_ROUTES);
+    let r = json(&run(dir.path(), &["scan", "short", "--format", "json"]));
+    assert_eq!(rules_of(&r), vec!["connect/missing-scope"]);
+    // A call whose path the code does not state: no excess claim, a note in the profile.
+    let unresolved = format!(
+        "{ACE_ROUTES}\nexport function other(httpClient, u) {{ return httpClient.get(u); }}\n"
+    );
+    connect_app(
+        dir.path(),
+        "vague",
+        r#""READ", "WRITE", "ADMIN""#,
+        &unresolved,
+    );
+    let r = json(&run(dir.path(), &["scan", "vague", "--format", "json"]));
+    assert_eq!(rules_of(&r), vec!["connect/risky-scope"]);
+    let p = json(&run(dir.path(), &["inspect", "vague", "--format", "json"]));
+    let notes = p["apps"][0]["notes"].to_string();
+    assert!(
+        notes.contains("1 with a path the code does not state"),
+        "{notes}"
+    );
+    assert_eq!(p["apps"][0]["calls"].as_array().unwrap().len(), 3);
+    // An operation Connect apps cannot call.
+    connect_app(
+        dir.path(),
+        "blocked",
+        r#""READ", "WRITE", "DELETE""#,
+        "AP.request({ url: '/rest/api/3/group?groupname=x', type: 'DELETE' });\n",
+    );
+    let r = json(&run(dir.path(), &["scan", "blocked", "--format", "json"]));
+    assert!(
+        rules_of(&r).contains(&"connect/inaccessible-api".to_owned()),
+        "{:?}",
+        rules_of(&r)
+    );
+}
+
+#[test]
+fn forge_scopes_from_resolver_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("forge");
+    std::fs::create_dir_all(d.join("src")).unwrap();
+    std::fs::write(
+        d.join("manifest.yml"),
+        "app:\n  id: ari:cloud:ecosystem::app/f1\nmodules:\n  function:\n    - key: main\n      handler: index.run\npermissions:\n  scopes:\n    - read:jira-work\n    - write:jira-work\n    - manage:jira-configuration\n    - storage:app\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("src/index.ts"),
+        "import api, { route } from '@forge/api';\nexport async function run(key: string, id: string) {\n  await api.asApp().requestJira(route`/rest/api/3/issue/${key}`);\n  await api.asApp().requestJira(route`/rest/api/3/issue/${key}`, { method: 'PUT' });\n  await api.asApp().requestConfluence(route`/wiki/api/v2/pages/${id}`);\n}\n",
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", "forge", "--format", "json"]));
+    assert_eq!(
+        rules_of(&r),
+        vec!["forge/excess-scope", "forge/missing-scope"]
+    );
+    let by = |rule: &str| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .unwrap()
+            .clone()
+    };
+    assert!(
+        by("forge/excess-scope")["message"]
+            .as_str()
+            .unwrap()
+            .contains("manage:jira-configuration")
+    );
+    assert!(
+        by("forge/missing-scope")["message"]
+            .as_str()
+            .unwrap()
+            .contains("read:page:confluence")
+    );
+    assert_eq!(
+        by("forge/missing-scope")["locations"][1]["origin"],
+        "forge/src/index.ts"
+    );
+}

@@ -1,0 +1,315 @@
+//! Lean scopes from evidence: the product REST calls found in an app's code, mapped to the
+//! scopes their operations need (the generated OpenAPI table), against the scopes the
+//! descriptor declares (CN-SCOPE-02, FG-SCOPE-01/02 and the INACCESSIBLE check of the
+//! research's table).
+//!
+//! Precision first: an excess-scope finding needs at least one call found, every product
+//! call resolved to a path, and every path matched to a known operation; otherwise the check
+//! says in the profile why it did not conclude. A Connect app with modules is assumed to
+//! need READ (webhooks and most modules deliver product data), so only levels above READ
+//! are ever called excess.
+
+use std::collections::BTreeSet;
+
+use vendorsec_code::RestCall;
+use vendorsec_core::{Finding, Location, Origin, Severity};
+
+use crate::model::{AppKind, AppProfile, CallInfo, Check, finding};
+use crate::scopes::{self, connect_level};
+
+/// Calls of one file: its origin chain and the calls.
+pub(crate) type FileCalls = (Vec<String>, Vec<RestCall>);
+
+const LEVEL_NAMES: [&str; 6] = ["NONE", "READ", "WRITE", "DELETE", "PROJECT_ADMIN", "ADMIN"];
+
+fn at(chain: &[String], c: &RestCall) -> String {
+    format!("{}:{}", chain.join("!/"), c.line)
+}
+
+fn call_location(chain: &[String], c: &RestCall) -> Location {
+    let origin = Origin {
+        chain: chain.to_vec(),
+        commit: None,
+    };
+    Location::new(&origin, c.line, c.column, c.line, c.column)
+}
+
+/// Attach the calls to the profile and derive the scope findings.
+pub(crate) fn check(
+    profile: &mut AppProfile,
+    descriptor_chain: &[String],
+    descriptor_text: &[u8],
+    files: &[&FileCalls],
+    has_modules: bool,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut unresolved = 0usize;
+    let mut unmatched = 0usize;
+    let mut matched: Vec<(&Vec<String>, &RestCall, &'static scopes::Operation)> = Vec::new();
+    for (chain, calls) in files {
+        for c in calls {
+            let op = c.path.as_deref().and_then(|p| scopes::lookup(&c.method, p));
+            match (&c.path, op) {
+                (None, _) => unresolved += 1,
+                (Some(_), None) => unmatched += 1,
+                (Some(_), Some(op)) => matched.push((chain, c, op)),
+            }
+            let needs = op.map(|o| match profile.kind {
+                AppKind::Forge => {
+                    let mut s = o.oauth_scopes.clone();
+                    s.extend(o.granular_scopes.iter().cloned());
+                    s.join(" | ")
+                }
+                _ => o.connect_scope.clone(),
+            });
+            profile.calls.push(CallInfo {
+                method: c.method.clone(),
+                path: c.path.clone(),
+                at: at(chain, c),
+                api: c.api.as_str().into(),
+                operation: op.map(|o| format!("{} {}", o.method, o.path)),
+                needs,
+            });
+        }
+    }
+    profile.calls.sort();
+    let total = profile.calls.len();
+    let conclusive = total > 0 && unresolved == 0 && unmatched == 0;
+    if total == 0 {
+        profile.notes.push(
+            "no product REST call found in the code beside the descriptor; scope use not checked"
+                .into(),
+        );
+    } else if !conclusive {
+        profile.notes.push(format!(
+            "{total} product REST calls found; {unresolved} with a path the code does not state and {unmatched} not in the operation table: excess scopes are not concluded"
+        ));
+    }
+    let key = profile.key.clone();
+    match profile.kind {
+        AppKind::Connect => connect(
+            profile,
+            descriptor_chain,
+            descriptor_text,
+            &matched,
+            conclusive,
+            has_modules,
+            &key,
+            &mut out,
+        ),
+        AppKind::Forge => forge(
+            profile,
+            descriptor_chain,
+            descriptor_text,
+            &matched,
+            conclusive,
+            &key,
+            &mut out,
+        ),
+        AppKind::P2 => {}
+    }
+    out
+}
+
+fn with_calls(mut f: Finding, calls: &[(&Vec<String>, &RestCall, &scopes::Operation)]) -> Finding {
+    for (chain, c, _) in calls.iter().take(8) {
+        f.locations.push(call_location(chain, c));
+    }
+    f
+}
+
+#[allow(clippy::too_many_arguments)]
+fn connect(
+    profile: &AppProfile,
+    chain: &[String],
+    text: &[u8],
+    matched: &[(&Vec<String>, &RestCall, &'static scopes::Operation)],
+    conclusive: bool,
+    has_modules: bool,
+    key: &str,
+    out: &mut Vec<Finding>,
+) {
+    let declared: BTreeSet<String> = profile.scopes.iter().map(|s| s.scope.clone()).collect();
+    let declared_level = declared
+        .iter()
+        .filter_map(|s| connect_level(s))
+        .max()
+        .unwrap_or(0);
+    let line = crate::model::line_of(text, "\"scopes\"");
+    // INACCESSIBLE operations.
+    let inaccessible: Vec<_> = matched
+        .iter()
+        .filter(|m| m.2.connect_scope == "INACCESSIBLE")
+        .cloned()
+        .collect();
+    for (c_chain, c, op) in &inaccessible {
+        out.push(with_calls(finding(chain, Check {
+            rule: "connect/inaccessible-api",
+            severity: Severity::Medium,
+            message: format!("{} {} ({}) is not available to Connect apps (x-atlassian-connect-scope INACCESSIBLE), called at {}.", op.method, op.path, op.product, at(c_chain, c)),
+            evidence: c.expression.clone(),
+            remediation: "Use an operation Connect apps may call, or move the feature to Forge with the matching OAuth scope.",
+            line,
+            identity: format!("{key}|{} {}", op.method, op.path),
+        }), &[(c_chain, c, op)]));
+    }
+    let usable: Vec<_> = matched
+        .iter()
+        .filter(|m| m.2.connect_scope != "INACCESSIBLE")
+        .cloned()
+        .collect();
+    // What the calls need: the highest level, and the independent scopes.
+    let mut needed_level = if has_modules { 1 } else { 0 };
+    let mut top: Option<(&Vec<String>, &RestCall, &scopes::Operation)> = None;
+    let mut special: BTreeSet<&str> = BTreeSet::new();
+    for m in &usable {
+        if let Some(l) = connect_level(&m.2.connect_scope)
+            && (l > needed_level || top.is_none() && l == needed_level)
+        {
+            needed_level = needed_level.max(l);
+            top = Some(*m);
+        }
+        if m.2.connect_scope == "ACT_AS_USER" || m.1.as_user {
+            special.insert("ACT_AS_USER");
+        }
+        if m.2.connect_scope == "ACCESS_EMAIL_ADDRESSES" {
+            special.insert("ACCESS_EMAIL_ADDRESSES");
+        }
+    }
+    let level_name = |l: u8| LEVEL_NAMES[usize::from(l.min(5))];
+    if needed_level > declared_level {
+        let proof: Vec<_> = usable
+            .iter()
+            .filter(|m| connect_level(&m.2.connect_scope) > Some(declared_level))
+            .cloned()
+            .collect();
+        out.push(with_calls(finding(chain, Check {
+            rule: "connect/missing-scope",
+            severity: Severity::Medium,
+            message: format!("The code calls operations that need {} but the descriptor declares at most {}.", level_name(needed_level), level_name(declared_level)),
+            evidence: proof.first().map_or(String::new(), |m| format!("{} {} needs {}", m.2.method, m.2.path, m.2.connect_scope)),
+            remediation: "Declare the scope the calls need (or remove the calls): the product refuses them otherwise.",
+            line,
+            identity: format!("{key}|missing|{}", level_name(needed_level)),
+        }), &proof));
+    }
+    for s in &special {
+        if !declared.contains(*s) {
+            let proof: Vec<_> = usable
+                .iter()
+                .filter(|m| m.2.connect_scope == *s || (*s == "ACT_AS_USER" && m.1.as_user))
+                .cloned()
+                .collect();
+            out.push(with_calls(finding(chain, Check {
+                rule: "connect/missing-scope",
+                severity: Severity::Medium,
+                message: format!("The code needs {s} (user impersonation or email addresses) but the descriptor does not declare it."),
+                evidence: proof.first().map_or(String::new(), |m| m.1.expression.clone()),
+                remediation: "Declare the scope the calls need (or remove the calls).",
+                line,
+                identity: format!("{key}|missing|{s}"),
+            }), &proof));
+        }
+    }
+    if !conclusive {
+        return;
+    }
+    if declared_level > needed_level {
+        let declared_name = level_name(declared_level);
+        let why = match top {
+            Some((c_chain, c, op)) => format!(
+                "the most demanding call, {} {} at {}, needs {}",
+                op.method,
+                op.path,
+                at(c_chain, c),
+                op.connect_scope
+            ),
+            None => "the app's modules need at most READ".to_owned(),
+        };
+        out.push(with_calls(finding(chain, Check {
+            rule: "connect/excess-scope",
+            severity: if declared_level >= 4 { Severity::High } else { Severity::Medium },
+            message: format!("The descriptor declares {declared_name} but {} product calls found need at most {}: {why}.", usable.len(), level_name(needed_level)),
+            evidence: format!("declared {declared_name}; needed {}", level_name(needed_level)),
+            remediation: "Keep scopes as lean as possible: declare only the highest level the app's calls need.",
+            line,
+            identity: format!("{key}|excess|{declared_name}|{}", level_name(needed_level)),
+        }), &top.into_iter().collect::<Vec<_>>()));
+    }
+    for s in ["ACT_AS_USER", "ACCESS_EMAIL_ADDRESSES"] {
+        if declared.contains(s) && !special.contains(s) {
+            out.push(finding(chain, Check {
+                rule: "connect/excess-scope",
+                severity: Severity::Medium,
+                message: format!("The descriptor declares {s} but none of the {} product calls found needs it.", usable.len()),
+                evidence: format!("declared {s}; no call needs it"),
+                remediation: "Remove the scope, or document the feature that needs it.",
+                line,
+                identity: format!("{key}|excess|{s}"),
+            }));
+        }
+    }
+}
+
+fn forge(
+    profile: &AppProfile,
+    chain: &[String],
+    text: &[u8],
+    matched: &[(&Vec<String>, &RestCall, &'static scopes::Operation)],
+    conclusive: bool,
+    key: &str,
+    out: &mut Vec<Finding>,
+) {
+    let declared: BTreeSet<String> = profile.scopes.iter().map(|s| s.scope.clone()).collect();
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    for (c_chain, c, op) in matched {
+        let options: BTreeSet<String> = op
+            .oauth_scopes
+            .iter()
+            .chain(op.granular_scopes.iter())
+            .cloned()
+            .collect();
+        if options.is_empty() {
+            continue;
+        }
+        let satisfied: Vec<&String> = options.intersection(&declared).collect();
+        if satisfied.is_empty() {
+            out.push(with_calls(finding(chain, Check {
+                rule: "forge/missing-scope",
+                severity: Severity::Medium,
+                message: format!(
+                    "{} {} at {} needs {} but the manifest declares none of them.",
+                    op.method, op.path, at(c_chain, c),
+                    if op.oauth_scopes.is_empty() { op.granular_scopes.join(" or ") } else { op.oauth_scopes.join(" or ") }
+                ),
+                evidence: c.expression.clone(),
+                remediation: "Declare the scope in permissions.scopes (or remove the call); the call fails without it.",
+                line: crate::model::line_of(text, "scopes:"),
+                identity: format!("{key}|missing|{} {}", op.method, op.path),
+            }), &[(c_chain, c, op)]));
+        }
+        used.extend(satisfied.into_iter().cloned());
+    }
+    if !conclusive {
+        return;
+    }
+    // Only scopes that gate REST operations can be judged by REST calls.
+    let rest_scopes: BTreeSet<&str> = scopes::table()
+        .iter()
+        .flat_map(|o| o.oauth_scopes.iter().chain(o.granular_scopes.iter()))
+        .map(String::as_str)
+        .collect();
+    for s in &declared {
+        if rest_scopes.contains(s.as_str()) && !used.contains(s) {
+            out.push(finding(chain, Check {
+                rule: "forge/excess-scope",
+                severity: if s.starts_with("manage:") || s.starts_with("delete:") || s.starts_with("write:") { Severity::Medium } else { Severity::Low },
+                message: format!("The manifest declares {s} but none of the {} product calls found needs it.", matched.len()),
+                evidence: format!("permissions.scopes: {s}"),
+                remediation: "Keep scopes as lean as possible: remove the scope, or document the feature that needs it.",
+                line: crate::model::line_of(text, s),
+                identity: format!("{key}|excess|{s}"),
+            }));
+        }
+    }
+}

@@ -1,0 +1,500 @@
+//! Source-code parsing for vendorsec. The tree-sitter grammars (C code) live in this crate
+//! alone so that edits elsewhere never rebuild them.
+//!
+//! Today: the Atlassian product REST calls a JavaScript or TypeScript file makes —
+//! Forge `requestJira` / `requestConfluence` (with `route` template literals, through
+//! `api.asApp()` / `api.asUser()` or `@forge/bridge`), Connect `AP.request`,
+//! atlassian-connect-express `httpClient` calls, and `fetch` to product paths — with the
+//! path resolved where the file says what it is (literals, template literals whose
+//! substitutions are path parameters or same-file constants, concatenation), and marked
+//! unresolved where it does not.
+
+use std::collections::HashMap;
+
+use tree_sitter::{Node, Parser};
+
+/// Largest source file parsed (bundles and minified files beyond it are skipped).
+pub const MAX_SOURCE_BYTES: usize = 2 << 20;
+
+/// Source languages this crate parses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    JavaScript,
+    TypeScript,
+    Tsx,
+}
+
+impl Lang {
+    /// The language of a file name, if it is one this crate parses.
+    #[must_use]
+    pub fn of(name: &str) -> Option<Lang> {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".min.js") || lower.ends_with(".d.ts") {
+            return None;
+        }
+        let ext = lower.rsplit_once('.')?.1;
+        match ext {
+            "js" | "mjs" | "cjs" | "jsx" => Some(Lang::JavaScript),
+            "ts" | "mts" | "cts" => Some(Lang::TypeScript),
+            "tsx" => Some(Lang::Tsx),
+            _ => None,
+        }
+    }
+}
+
+/// Which API a call goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Api {
+    /// Forge `requestJira` / `requestConfluence` / `requestBitbucket`.
+    Forge,
+    /// Connect `AP.request` (browser).
+    ConnectBrowser,
+    /// atlassian-connect-express `httpClient` (server).
+    ConnectServer,
+    /// `fetch` to a product path.
+    Fetch,
+}
+
+impl Api {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Api::Forge => "Forge requestJira/requestConfluence",
+            Api::ConnectBrowser => "AP.request",
+            Api::ConnectServer => "ACE httpClient",
+            Api::Fetch => "fetch",
+        }
+    }
+}
+
+/// One product REST call found in code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestCall {
+    pub api: Api,
+    /// Upper-case HTTP method (GET when the call does not say).
+    pub method: String,
+    /// The path with path parameters as `{p}`, or `None` when it could not be resolved.
+    pub path: Option<String>,
+    /// The expression as written (truncated), for evidence.
+    pub expression: String,
+    /// 1-based line and column.
+    pub line: u64,
+    pub column: u64,
+    /// `asUser()` / `asUserByAccountId()` in the call chain.
+    pub as_user: bool,
+}
+
+fn text<'a>(n: Node<'_>, src: &'a [u8]) -> &'a str {
+    n.utf8_text(src).unwrap_or("")
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > n {
+        format!("{}…", one_line.chars().take(n).collect::<String>())
+    } else {
+        one_line
+    }
+}
+
+/// String constants of the file: `const X = '...'` (first binding wins).
+fn constants(root: Node<'_>, src: &[u8]) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    let mut stack = vec![root];
+    let mut seen = 0usize;
+    while let Some(n) = stack.pop() {
+        seen += 1;
+        if seen > 2_000_000 {
+            break;
+        }
+        if n.kind() == "variable_declarator"
+            && let (Some(name), Some(value)) = (
+                n.child_by_field_name("name"),
+                n.child_by_field_name("value"),
+            )
+            && name.kind() == "identifier"
+            && let Some(v) = literal(value, src)
+        {
+            out.entry(text(name, src).to_owned()).or_insert(v);
+        }
+        let mut c = n.walk();
+        for ch in n.named_children(&mut c) {
+            stack.push(ch);
+        }
+    }
+    out
+}
+
+/// The value of a plain string or a template literal without substitutions.
+fn literal(n: Node<'_>, src: &[u8]) -> Option<String> {
+    match n.kind() {
+        "string" => {
+            let t = text(n, src);
+            Some(t.get(1..t.len().saturating_sub(1)).unwrap_or("").to_owned())
+        }
+        "template_string" => {
+            let mut c = n.walk();
+            if n.named_children(&mut c)
+                .any(|x| x.kind() == "template_substitution")
+            {
+                return None;
+            }
+            let t = text(n, src);
+            Some(t.get(1..t.len().saturating_sub(1)).unwrap_or("").to_owned())
+        }
+        _ => None,
+    }
+}
+
+/// Resolve a path expression: literals and constants as they are, anything else inside a
+/// template or concatenation as a path parameter `{p}`; `None` when the expression as a
+/// whole is unknown.
+fn resolve(
+    n: Node<'_>,
+    src: &[u8],
+    consts: &HashMap<String, String>,
+    depth: usize,
+) -> Option<String> {
+    if depth > 16 {
+        return None;
+    }
+    match n.kind() {
+        "string" => literal(n, src),
+        "template_string" => {
+            let mut out = String::new();
+            let raw = text(n, src);
+            let start = n.start_byte();
+            let mut pos = start + 1;
+            let mut c = n.walk();
+            for ch in n.named_children(&mut c) {
+                if ch.kind() == "template_substitution" {
+                    out.push_str(raw.get(pos - start..ch.start_byte() - start).unwrap_or(""));
+                    let inner = ch.named_child(0);
+                    let val = inner
+                        .filter(|i| i.kind() == "identifier")
+                        .and_then(|i| consts.get(text(i, src)).cloned())
+                        .unwrap_or_else(|| "{p}".to_owned());
+                    out.push_str(&val);
+                    pos = ch.end_byte();
+                }
+            }
+            out.push_str(
+                raw.get(pos - start..raw.len().saturating_sub(1))
+                    .unwrap_or(""),
+            );
+            Some(out)
+        }
+        "identifier" => consts.get(text(n, src)).cloned(),
+        "parenthesized_expression" => n
+            .named_child(0)
+            .and_then(|c| resolve(c, src, consts, depth + 1)),
+        "binary_expression" => {
+            if n.child_by_field_name("operator").map(|o| text(o, src)) != Some("+") {
+                return None;
+            }
+            let l = n.child_by_field_name("left")?;
+            let r = n.child_by_field_name("right")?;
+            let part = |x: Node<'_>| -> Option<String> {
+                resolve(x, src, consts, depth + 1).or_else(|| {
+                    // An unknown operand of a concatenation is a path parameter.
+                    matches!(
+                        x.kind(),
+                        "identifier"
+                            | "member_expression"
+                            | "call_expression"
+                            | "subscript_expression"
+                    )
+                    .then(|| "{p}".to_owned())
+                })
+            };
+            let (a, b) = (part(l)?, part(r)?);
+            // Unknown on both sides says nothing.
+            if a == "{p}" && b == "{p}" {
+                return None;
+            }
+            Some(format!("{a}{b}"))
+        }
+        // route`...` (Forge) and similar tagged templates.
+        "call_expression" => {
+            let f = n.child_by_field_name("function")?;
+            let args = n.child_by_field_name("arguments")?;
+            if text(f, src) == "route" && args.kind() == "template_string" {
+                resolve(args, src, consts, depth + 1)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `{ method: 'PUT' }` / `{ type: 'POST' }` / `{ url: ... }` properties of an object literal.
+fn property<'a>(obj: Node<'a>, src: &[u8], names: &[&str]) -> Option<Node<'a>> {
+    if obj.kind() != "object" {
+        return None;
+    }
+    let mut c = obj.walk();
+    let found = obj.named_children(&mut c).find(|p| {
+        p.kind() == "pair"
+            && p.child_by_field_name("key")
+                .map(|k| text(k, src).trim_matches(['"', '\'']))
+                .is_some_and(|k| names.contains(&k))
+    });
+    found.and_then(|p| p.child_by_field_name("value"))
+}
+
+fn method_of(
+    obj: Option<Node<'_>>,
+    src: &[u8],
+    consts: &HashMap<String, String>,
+) -> Option<String> {
+    let v = property(obj?, src, &["method", "type"])?;
+    resolve(v, src, consts, 0).map(|m| m.to_ascii_uppercase())
+}
+
+/// Normalise a resolved URL to a product path: absolute site URLs lose scheme and host, a
+/// leading unknown base (`{p}/rest/…`) is dropped, the query string goes.
+fn product_path(p: &str) -> Option<String> {
+    let mut s = p.trim().to_owned();
+    if let Some(rest) = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+    {
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        if !(host.ends_with(".atlassian.net") || host.ends_with(".jira.com") || host == "{p}") {
+            return None;
+        }
+        s = format!("/{path}");
+    }
+    if let Some(rest) = s.strip_prefix("{p}")
+        && (rest.starts_with("/rest/") || rest.starts_with("/wiki/"))
+    {
+        s = rest.to_owned();
+    }
+    let s = s.split(['?', '#']).next().unwrap_or("").to_owned();
+    (s.starts_with("/rest/") || s.starts_with("/wiki/") || s.starts_with("/gateway/")).then_some(s)
+}
+
+/// Every product REST call in one file.
+#[must_use]
+pub fn rest_calls(source: &[u8], lang: Lang) -> Vec<RestCall> {
+    if source.len() > MAX_SOURCE_BYTES {
+        return Vec::new();
+    }
+    let mut parser = Parser::new();
+    let language = match lang {
+        Lang::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+        Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+        Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+    };
+    if parser.set_language(&language).is_err() {
+        return Vec::new();
+    }
+    let Some(tree) = parser.parse(source, None) else {
+        return Vec::new();
+    };
+    let root = tree.root_node();
+    let consts = constants(root, source);
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    let mut seen = 0usize;
+    while let Some(n) = stack.pop() {
+        seen += 1;
+        if seen > 4_000_000 {
+            break;
+        }
+        if n.kind() == "call_expression"
+            && let Some(call) = classify(n, source, &consts)
+        {
+            out.push(call);
+        }
+        let mut c = n.walk();
+        for ch in n.named_children(&mut c) {
+            stack.push(ch);
+        }
+    }
+    out.sort_by_key(|c| (c.line, c.column));
+    out
+}
+
+fn classify(n: Node<'_>, src: &[u8], consts: &HashMap<String, String>) -> Option<RestCall> {
+    let f = n.child_by_field_name("function")?;
+    let args = n.child_by_field_name("arguments")?;
+    if args.kind() != "arguments" {
+        return None;
+    }
+    let mut c = args.walk();
+    let argv: Vec<Node<'_>> = args.named_children(&mut c).collect();
+    let callee = text(f, src);
+    let (prop, object) = if f.kind() == "member_expression" {
+        (
+            f.child_by_field_name("property")
+                .map(|p| text(p, src))
+                .unwrap_or(""),
+            f.child_by_field_name("object")
+                .map(|o| text(o, src))
+                .unwrap_or(""),
+        )
+    } else {
+        (callee, "")
+    };
+    let as_user = object.contains("asUser");
+    let (api, url_node, method) = match prop {
+        "requestJira" | "requestConfluence" | "requestBitbucket" => (
+            Api::Forge,
+            argv.first().copied(),
+            method_of(argv.get(1).copied(), src, consts),
+        ),
+        "request" if object == "AP" || object.ends_with(".AP") => match argv.first() {
+            Some(a) if a.kind() == "object" => (
+                Api::ConnectBrowser,
+                property(*a, src, &["url"]),
+                method_of(Some(*a), src, consts),
+            ),
+            a => (
+                Api::ConnectBrowser,
+                a.copied(),
+                method_of(argv.get(1).copied(), src, consts),
+            ),
+        },
+        "get" | "post" | "put" | "del" | "delete" | "patch" | "head"
+            if object.contains("httpClient") =>
+        {
+            let m = match prop {
+                "del" => "DELETE".to_owned(),
+                other => other.to_ascii_uppercase(),
+            };
+            match argv.first() {
+                Some(a) if a.kind() == "object" => (
+                    Api::ConnectServer,
+                    property(*a, src, &["url", "uri"]),
+                    Some(m),
+                ),
+                a => (Api::ConnectServer, a.copied(), Some(m)),
+            }
+        }
+        "fetch" if object.is_empty() || object == "api" || object == "window" => (
+            Api::Fetch,
+            argv.first().copied(),
+            method_of(argv.get(1).copied(), src, consts),
+        ),
+        _ => return None,
+    };
+    let url_node = url_node?;
+    let resolved = resolve(url_node, src, consts, 0);
+    let path = match &resolved {
+        Some(p) => product_path(p),
+        None => None,
+    };
+    // fetch counts only when it reaches a product path; the others are product calls by API.
+    if api == Api::Fetch && path.is_none() {
+        return None;
+    }
+    let pos = n.start_position();
+    Some(RestCall {
+        api,
+        method: method.unwrap_or_else(|| "GET".to_owned()),
+        path: if resolved.is_some() {
+            path.or(resolved)
+        } else {
+            None
+        },
+        expression: truncate(text(n, src), 160),
+        line: pos.row as u64 + 1,
+        column: pos.column as u64 + 1,
+        as_user,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calls(src: &str, lang: Lang) -> Vec<String> {
+        rest_calls(src.as_bytes(), lang)
+            .iter()
+            .map(|c| {
+                format!(
+                    "{:?} {} {} l{}{}",
+                    c.api,
+                    c.method,
+                    c.path.as_deref().unwrap_or("UNRESOLVED"),
+                    c.line,
+                    if c.as_user { " asUser" } else { "" }
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn forge_resolvers_with_route_templates() {
+        let src = r#"import api, { route } from '@forge/api';
+const FIELD = 'summary';
+export async function run(key, id) {
+  const r = await api.asApp().requestJira(route`/rest/api/3/issue/${key}?fields=${FIELD}`);
+  await api.asUser().requestJira(route`/rest/api/3/issue/${key}`, { method: 'PUT', body: '{}' });
+  await api.asApp().requestConfluence(route`/wiki/api/v2/pages/${id}`, { method: "DELETE" });
+  await api.asApp().requestJira(someRoute);
+}
+"#;
+        assert_eq!(
+            calls(src, Lang::JavaScript),
+            vec![
+                "Forge GET /rest/api/3/issue/{p} l4",
+                "Forge PUT /rest/api/3/issue/{p} l5 asUser",
+                "Forge DELETE /wiki/api/v2/pages/{p} l6",
+                "Forge GET UNRESOLVED l7",
+            ]
+        );
+    }
+
+    #[test]
+    fn connect_browser_server_and_fetch_in_typescript() {
+        let src = r#"
+const BASE = '/rest/api/3';
+AP.request('/rest/api/3/myself');
+AP.request({ url: BASE + '/project/' + projectKey, type: 'PUT' });
+export function handler(addon: any, req: any) {
+  const httpClient = addon.httpClient(req);
+  httpClient.get('/rest/api/3/search?jql=x');
+  addon.httpClient(req).asUserByAccountId(id).post({ url: `/rest/api/3/issue`, json: true });
+  httpClient.del(`/rest/api/3/issue/${key}`);
+  fetch('https://example.com/api/things');
+  fetch(`https://acme.atlassian.net/rest/api/3/user/email?accountId=${a}`);
+  const x: number = 1;
+}
+"#;
+        assert_eq!(
+            calls(src, Lang::TypeScript),
+            vec![
+                "ConnectBrowser GET /rest/api/3/myself l3",
+                "ConnectBrowser PUT /rest/api/3/project/{p} l4",
+                "ConnectServer GET /rest/api/3/search l7",
+                "ConnectServer POST /rest/api/3/issue l8 asUser",
+                "ConnectServer DELETE /rest/api/3/issue/{p} l9",
+                "Fetch GET /rest/api/3/user/email l11",
+            ]
+        );
+    }
+
+    #[test]
+    fn tsx_and_language_detection() {
+        assert_eq!(Lang::of("src/index.tsx"), Some(Lang::Tsx));
+        assert_eq!(Lang::of("dist/app.min.js"), None);
+        assert_eq!(Lang::of("types.d.ts"), None);
+        let src = "import { requestJira } from '@forge/bridge';\nexport const App = () => { requestJira('/rest/api/3/field'); return <div/>; };\n";
+        assert_eq!(
+            calls(src, Lang::Tsx),
+            vec!["Forge GET /rest/api/3/field l2"]
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(src in "\\PC{0,400}") {
+            for l in [Lang::JavaScript, Lang::TypeScript, Lang::Tsx] {
+                let _ = rest_calls(src.as_bytes(), l);
+            }
+        }
+    }
+}
