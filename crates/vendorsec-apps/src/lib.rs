@@ -205,19 +205,21 @@ pub fn wants_code(chain: &[String]) -> bool {
         && vendorsec_code::Lang::of(last.rsplit('/').next().unwrap_or(last)).is_some()
 }
 
-/// Cheap test before parsing: the file mentions a product API at all.
+/// Cheap test before parsing: the file names a product API client (or a site URL). A bare
+/// `/rest/` is not enough: every web app has one, and parsing every script of a large tree
+/// made a 220 MB scan 15 times slower.
 fn mentions_product_api(source: &[u8]) -> bool {
-    [
+    const MARKERS: [&str; 6] = [
         "requestJira",
         "requestConfluence",
         "requestBitbucket",
         "AP.request",
         "httpClient",
-        "/rest/",
-        "/wiki/",
-    ]
-    .iter()
-    .any(|n| source.windows(n.len()).any(|w| w == n.as_bytes()))
+        "atlassian.net",
+    ];
+    MARKERS
+        .iter()
+        .any(|n| memchr::memmem::find(source, n.as_bytes()).is_some())
 }
 
 /// Largest descriptor read (real ones are kilobytes).
