@@ -22,7 +22,7 @@ pub use vendorsec_code::MAX_SOURCE_BYTES;
 use vendorsec_core::Finding;
 
 /// The rules of this analyser: id, name, description, default severity, guideline item.
-pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 16] = {
+pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 18] = {
     use vendorsec_core::Severity::{High, Medium};
     [
         (
@@ -131,6 +131,20 @@ pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 16] = {
             "code.lean-scopes",
         ),
         (
+            "connect/unauthenticated-route",
+            "Connect app route without JWT verification",
+            "An atlassian-connect-express route that serves a module, webhook or lifecycle URL of the descriptor (high), or changes data (medium), is registered without addon.authenticate() or addon.checkValidToken().",
+            High,
+            "code.owasp-top-10",
+        ),
+        (
+            "connect/ace-no-auth",
+            "atlassian-connect-express authentication turned off",
+            "AC_OPTS=no-auth disables JWT verification for every route of an atlassian-connect-express app.",
+            High,
+            "code.owasp-top-10",
+        ),
+        (
             "p2/admin-action-without-role",
             "P2 admin action without an admin role",
             "A webwork action linked from an administration menu has no `roles-required` of admin or sysadmin, so any logged-in user may call it directly.",
@@ -192,6 +206,27 @@ type Descriptor = (Vec<String>, DescriptorKind, Vec<u8>);
 pub struct Collector {
     files: Mutex<Vec<Descriptor>>,
     code: Mutex<Vec<usage::FileCalls>>,
+    /// `AC_OPTS=no-auth` lines: file, line, text.
+    no_auth: Mutex<Vec<(Vec<String>, u64, String)>>,
+}
+
+/// Whether a blob is a configuration or script file where `AC_OPTS` may be set.
+#[must_use]
+pub fn wants_config(chain: &[String]) -> bool {
+    let Some(last) = chain.last() else {
+        return false;
+    };
+    if last.split('/').any(|c| c == "node_modules") {
+        return false;
+    }
+    let leaf = last.rsplit('/').next().unwrap_or(last);
+    leaf.starts_with(".env")
+        || matches!(
+            leaf,
+            "package.json" | "Procfile" | "Dockerfile" | "app.json" | "config.json"
+        )
+        || leaf.starts_with("docker-compose")
+        || leaf.ends_with(".sh")
 }
 
 /// Whether a blob is source code whose product REST calls are read (JavaScript and
@@ -209,13 +244,23 @@ pub fn wants_code(chain: &[String]) -> bool {
 /// `/rest/` is not enough: every web app has one, and parsing every script of a large tree
 /// made a 220 MB scan 15 times slower.
 fn mentions_product_api(source: &[u8]) -> bool {
-    const MARKERS: [&str; 6] = [
+    const MARKERS: [&str; 15] = [
         "requestJira",
         "requestConfluence",
         "requestBitbucket",
         "AP.request",
         "httpClient",
         "atlassian.net",
+        // Express routes (atlassian-connect-express apps).
+        "app.get(",
+        "app.post(",
+        "app.put(",
+        "app.delete(",
+        "app.patch(",
+        "app.all(",
+        "router.",
+        "authenticate(",
+        "checkValidToken",
     ];
     MARKERS
         .iter()
@@ -242,12 +287,30 @@ impl Collector {
         if !mentions_product_api(source) {
             return;
         }
-        let calls = vendorsec_code::rest_calls(source, lang);
-        if !calls.is_empty() {
+        let facts = vendorsec_code::file_facts(source, lang);
+        if !facts.calls.is_empty() || !facts.routes.is_empty() {
             self.code
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push((chain.to_vec(), calls));
+                .push((chain.to_vec(), facts));
+        }
+    }
+
+    /// A configuration or script file: `AC_OPTS=no-auth` turns atlassian-connect-express
+    /// authentication off.
+    pub fn config(&self, chain: &[String], text: &[u8]) {
+        let t = String::from_utf8_lossy(text);
+        for (i, line) in t.lines().enumerate() {
+            if line.contains("AC_OPTS") && line.contains("no-auth") {
+                self.no_auth
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((
+                        chain.to_vec(),
+                        i as u64 + 1,
+                        line.trim().chars().take(160).collect(),
+                    ));
+            }
         }
     }
 
@@ -286,6 +349,14 @@ impl Collector {
                 .cloned()
         };
         let mut out = Analysis::default();
+        let no_auth = self
+            .no_auth
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (chain, line, text) in no_auth {
+            out.findings
+                .push(usage::no_auth_finding(&chain, line, &text));
+        }
         for (chain, kind, bytes) in files {
             let path = chain.join("!/");
             let result = match kind {

@@ -11,14 +11,14 @@
 
 use std::collections::BTreeSet;
 
-use vendorsec_code::RestCall;
+use vendorsec_code::{FileFacts, RestCall};
 use vendorsec_core::{Finding, Location, Origin, Severity};
 
 use crate::model::{AppKind, AppProfile, CallInfo, Check, finding};
 use crate::scopes::{self, connect_level};
 
-/// Calls of one file: its origin chain and the calls.
-pub(crate) type FileCalls = (Vec<String>, Vec<RestCall>);
+/// What one source file says: its origin chain, calls and routes.
+pub(crate) type FileCalls = (Vec<String>, FileFacts);
 
 const LEVEL_NAMES: [&str; 6] = ["NONE", "READ", "WRITE", "DELETE", "PROJECT_ADMIN", "ADMIN"];
 
@@ -46,8 +46,8 @@ pub(crate) fn check(
     let mut unresolved = 0usize;
     let mut unmatched = 0usize;
     let mut matched: Vec<(&Vec<String>, &RestCall, &'static scopes::Operation)> = Vec::new();
-    for (chain, calls) in files {
-        for c in calls {
+    for (chain, facts) in files {
+        for c in &facts.calls {
             let op = c.path.as_deref().and_then(|p| scopes::lookup(&c.method, p));
             match (&c.path, op) {
                 (None, _) => unresolved += 1,
@@ -86,6 +86,9 @@ pub(crate) fn check(
         ));
     }
     let key = profile.key.clone();
+    if profile.kind == AppKind::Connect {
+        routes(profile, descriptor_chain, files, &key, &mut out);
+    }
     match profile.kind {
         AppKind::Connect => connect(
             profile,
@@ -312,4 +315,101 @@ fn forge(
             }));
         }
     }
+}
+
+/// The path part of a module URL (`/panel?issue={issue.key}` -> `/panel`).
+fn url_path(u: &str) -> Option<&str> {
+    if u.contains("://") {
+        return None;
+    }
+    let p = u.split(['?', '#']).next().unwrap_or(u);
+    p.starts_with('/').then_some(p)
+}
+
+/// Whether an Express route path serves a URL path (`:param` matches one segment).
+fn route_matches(route: &str, path: &str) -> bool {
+    let r: Vec<&str> = route.trim_end_matches('/').split('/').collect();
+    let p: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    r.len() == p.len()
+        && r.iter()
+            .zip(&p)
+            .all(|(a, b)| a.starts_with(':') || a == b || (b.starts_with('{') && b.ends_with('}')))
+}
+
+/// CS-AUTH-01: atlassian-connect-express routes registered without a JWT guard.
+fn routes(
+    profile: &AppProfile,
+    descriptor: &[String],
+    files: &[&FileCalls],
+    key: &str,
+    out: &mut Vec<Finding>,
+) {
+    for (chain, facts) in files {
+        if facts.global_guard {
+            continue;
+        }
+        for r in facts.routes.iter().filter(|r| !r.guarded) {
+            let Some(path) = r.path.as_deref() else {
+                continue;
+            };
+            let served: Vec<&crate::model::Endpoint> = profile
+                .endpoints
+                .iter()
+                .filter(|e| url_path(&e.url).is_some_and(|u| route_matches(path, u)))
+                .collect();
+            let changes_data = matches!(
+                r.method.as_str(),
+                "POST" | "PUT" | "DELETE" | "PATCH" | "ALL"
+            );
+            let (severity, why) = if let Some(e) = served.first() {
+                (
+                    Severity::High,
+                    format!("it serves the descriptor's {} URL {}", e.kind, e.url),
+                )
+            } else if changes_data && path != "/installed" && path != "/uninstalled" {
+                (Severity::Medium, "it changes data".to_owned())
+            } else {
+                continue;
+            };
+            let origin = Origin {
+                chain: chain.to_vec(),
+                commit: None,
+            };
+            let mut f = finding(
+                descriptor,
+                Check {
+                    rule: "connect/unauthenticated-route",
+                    severity,
+                    message: format!(
+                        "The route {} {path} is registered without addon.authenticate() or addon.checkValidToken(), and {why}.",
+                        r.method
+                    ),
+                    evidence: r.expression.clone(),
+                    remediation: "Add addon.authenticate() (or addon.checkValidToken() for AJAX calls with context tokens) to the route's middleware.",
+                    line: 0,
+                    identity: format!("{key}|{}|{}|{path}", chain.join("!/"), r.method),
+                },
+            );
+            // The route is where to fix it: put it first.
+            f.locations.insert(
+                0,
+                Location::new(&origin, r.line, r.column, r.line, r.column),
+            );
+            f.locations.truncate(1);
+            out.push(f);
+        }
+    }
+}
+
+/// `AC_OPTS=no-auth` in a configuration or script file.
+pub(crate) fn no_auth_finding(chain: &[String], line: u64, text: &str) -> Finding {
+    finding(chain, Check {
+        rule: "connect/ace-no-auth",
+        severity: Severity::High,
+        message: "AC_OPTS=no-auth turns off JWT verification for every route of the atlassian-connect-express app.".into(),
+        evidence: text.to_owned(),
+        remediation: "Remove no-auth from AC_OPTS everywhere outside a developer's local setup.",
+        line,
+        identity: format!("{}|{line}", chain.join("!/")),
+    })
 }

@@ -20,7 +20,8 @@ pub(crate) fn feed_text(
     let dep_kind = kind_of(&origin.chain);
     let app_kind = apps.and_then(|_| vendorsec_apps::kind_of(&origin.chain));
     let code = apps.is_some() && vendorsec_apps::wants_code(&origin.chain);
-    if dep_kind.is_none() && app_kind.is_none() && !code {
+    let config = apps.is_some() && vendorsec_apps::wants_config(&origin.chain);
+    if dep_kind.is_none() && app_kind.is_none() && !code && !config {
         return Ok(None);
     }
     let mut buf = head.to_vec();
@@ -37,6 +38,12 @@ pub(crate) fn feed_text(
         && buf.len() as u64 <= MAX_DESCRIPTOR_BYTES
     {
         apps.file(&origin.chain, kind, &buf);
+    }
+    if config
+        && let Some(apps) = apps
+        && buf.len() as u64 <= MAX_DESCRIPTOR_BYTES
+    {
+        apps.config(&origin.chain, &buf);
     }
     if code
         && let Some(apps) = apps

@@ -397,3 +397,55 @@ fn forge_scopes_from_resolver_calls() {
         "forge/src/index.ts"
     );
 }
+
+#[test]
+fn ace_routes_without_jwt_guards_and_no_auth() {
+    let dir = tempfile::tempdir().unwrap();
+    let routes = r#"export default function routes(app, addon) {
+  app.get('/', (req, res) => res.redirect('/atlassian-connect.json'));
+  app.get('/p', (req, res) => res.render('page'));
+  app.post('/api/settings', saveSettings);
+  app.post('/api/ok', addon.checkValidToken(), saveOk);
+  app.get('/health', (req, res) => res.send('ok'));
+}
+"#;
+    connect_app(dir.path(), "ace", r#""READ", "WRITE""#, routes);
+    std::fs::write(
+        dir.path().join("ace/.env"),
+        "PORT=3000\nAC_OPTS=no-auth,force-reg\n",
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", "ace", "--format", "json"]));
+    let mut got: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}:{}",
+                f["rule"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["locations"][0]["origin"].as_str().unwrap(),
+                f["locations"][0]["line"]
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            "connect/ace-no-auth high ace/.env:2",
+            "connect/unauthenticated-route high ace/routes/index.js:3",
+            "connect/unauthenticated-route medium ace/routes/index.js:4",
+        ]
+    );
+    // A global guard covers every route of the file.
+    let guarded = format!("app.use(addon.authenticate());\n{routes}");
+    connect_app(dir.path(), "ace2", r#""READ", "WRITE""#, &guarded);
+    let r = json(&run(dir.path(), &["scan", "ace2", "--format", "json"]));
+    assert!(
+        r["findings"].as_array().unwrap().is_empty(),
+        "{}",
+        r["findings"]
+    );
+}

@@ -275,11 +275,9 @@ fn product_path(p: &str) -> Option<String> {
     (s.starts_with("/rest/") || s.starts_with("/wiki/") || s.starts_with("/gateway/")).then_some(s)
 }
 
-/// Every product REST call in one file.
-#[must_use]
-pub fn rest_calls(source: &[u8], lang: Lang) -> Vec<RestCall> {
+fn parse(source: &[u8], lang: Lang) -> Option<tree_sitter::Tree> {
     if source.len() > MAX_SOURCE_BYTES {
-        return Vec::new();
+        return None;
     }
     let mut parser = Parser::new();
     let language = match lang {
@@ -287,14 +285,169 @@ pub fn rest_calls(source: &[u8], lang: Lang) -> Vec<RestCall> {
         Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
         Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
     };
-    if parser.set_language(&language).is_err() {
-        return Vec::new();
+    parser.set_language(&language).ok()?;
+    parser.parse(source, None)
+}
+
+/// What one file tells about its product REST calls and its Express routes.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FileFacts {
+    pub calls: Vec<RestCall>,
+    pub routes: Vec<Route>,
+    /// `app.use(addon.authenticate())` or similar: every later route is guarded.
+    pub global_guard: bool,
+}
+
+/// An Express route registration (`app.get('/path', …)`, `router.post(…)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub method: String,
+    /// The route path, `None` when not a literal.
+    pub path: Option<String>,
+    /// A guard among the handlers: `addon.authenticate()`, `addon.checkValidToken()`, or a
+    /// middleware whose name says it checks the JWT.
+    pub guarded: bool,
+    pub line: u64,
+    pub column: u64,
+    pub expression: String,
+}
+
+const ROUTE_METHODS: [&str; 8] = ["get", "post", "put", "delete", "del", "patch", "all", "use"];
+
+/// Whether an expression is an atlassian-connect-express JWT guard.
+fn is_guard(n: Node<'_>, src: &[u8]) -> bool {
+    let t = text(n, src);
+    let callee = if n.kind() == "call_expression" {
+        n.child_by_field_name("function")
+            .map_or(t, |f| text(f, src))
+    } else {
+        t
+    };
+    let last = callee
+        .rsplit('.')
+        .next()
+        .unwrap_or(callee)
+        .to_ascii_lowercase();
+    last == "authenticate"
+        || last == "checkvalidtoken"
+        || last.contains("jwt")
+        || last.starts_with("requireauth")
+        || last.starts_with("ensureauth")
+}
+
+fn route_of(n: Node<'_>, src: &[u8], consts: &HashMap<String, String>) -> Option<(Route, bool)> {
+    let f = n.child_by_field_name("function")?;
+    if f.kind() != "member_expression" {
+        return None;
     }
-    let Some(tree) = parser.parse(source, None) else {
+    let prop = text(f.child_by_field_name("property")?, src);
+    if !ROUTE_METHODS.contains(&prop) {
+        return None;
+    }
+    let object = f.child_by_field_name("object")?;
+    if object.kind() != "identifier" {
+        return None;
+    }
+    let obj = text(object, src).to_ascii_lowercase();
+    if !(obj.contains("app") || obj.contains("router") || obj.contains("server")) {
+        return None;
+    }
+    let args = n.child_by_field_name("arguments")?;
+    let mut c = args.walk();
+    let argv: Vec<Node<'_>> = args.named_children(&mut c).collect();
+    let first = argv.first()?;
+    let path = resolve(*first, src, consts, 0).filter(|p| p.starts_with('/'));
+    let handlers: &[Node<'_>] = if path.is_some() {
+        &argv[1..]
+    } else {
+        &argv[..]
+    };
+    let guarded = handlers.iter().any(|h| is_guard(*h, src));
+    if prop == "use" {
+        // app.use(addon.authenticate()): a global guard; app.use('/x', …) is not a route.
+        return Some((
+            Route {
+                method: "USE".into(),
+                path,
+                guarded,
+                line: 0,
+                column: 0,
+                expression: String::new(),
+            },
+            guarded,
+        ))
+        .filter(|(r, _)| r.path.is_none());
+    }
+    if path.is_none() || handlers.is_empty() {
+        return None;
+    }
+    let pos = n.start_position();
+    Some((
+        Route {
+            method: if prop == "del" {
+                "DELETE".into()
+            } else {
+                prop.to_ascii_uppercase()
+            },
+            path,
+            guarded,
+            line: pos.row as u64 + 1,
+            column: pos.column as u64 + 1,
+            expression: truncate(text(n, src), 160),
+        },
+        false,
+    ))
+}
+
+/// Calls and Express routes of one file.
+#[must_use]
+pub fn file_facts(source: &[u8], lang: Lang) -> FileFacts {
+    let Some(tree) = parse(source, lang) else {
+        return FileFacts::default();
+    };
+    let root = tree.root_node();
+    let consts = constants(root, source);
+    let mut facts = FileFacts {
+        calls: calls_in(root, source, &consts),
+        ..FileFacts::default()
+    };
+    let mut stack = vec![root];
+    let mut seen = 0usize;
+    while let Some(n) = stack.pop() {
+        seen += 1;
+        if seen > 4_000_000 {
+            break;
+        }
+        if n.kind() == "call_expression"
+            && let Some((route, global)) = route_of(n, source, &consts)
+        {
+            if route.method == "USE" {
+                facts.global_guard |= global;
+            } else {
+                facts.routes.push(route);
+            }
+        }
+        let mut c = n.walk();
+        for ch in n.named_children(&mut c) {
+            stack.push(ch);
+        }
+    }
+    facts.routes.sort_by_key(|r| (r.line, r.column));
+    facts
+}
+
+/// Every product REST call in one file.
+#[must_use]
+pub fn rest_calls(source: &[u8], lang: Lang) -> Vec<RestCall> {
+    let Some(tree) = parse(source, lang) else {
         return Vec::new();
     };
     let root = tree.root_node();
     let consts = constants(root, source);
+    calls_in(root, source, &consts)
+}
+
+fn calls_in(root: Node<'_>, source: &[u8], consts: &HashMap<String, String>) -> Vec<RestCall> {
     let mut out = Vec::new();
     let mut stack = vec![root];
     let mut seen = 0usize;
@@ -304,7 +457,7 @@ pub fn rest_calls(source: &[u8], lang: Lang) -> Vec<RestCall> {
             break;
         }
         if n.kind() == "call_expression"
-            && let Some(call) = classify(n, source, &consts)
+            && let Some(call) = classify(n, source, consts)
         {
             out.push(call);
         }
@@ -489,11 +642,56 @@ export function handler(addon: any, req: any) {
         );
     }
 
+    #[test]
+    fn express_routes_and_their_guards() {
+        let src = r#"export default function routes(app, addon) {
+  app.get('/', (req, res) => res.redirect('/atlassian-connect.json'));
+  app.get('/issue-panel', addon.authenticate(), (req, res) => res.render('panel'));
+  app.post('/api/save', addon.checkValidToken(), save);
+  app.post('/api/delete', remove);
+  router.get(`/admin`, requireJwt, admin);
+  app.use('/static', express.static('public'));
+}
+"#;
+        let f = file_facts(src.as_bytes(), Lang::JavaScript);
+        let got: Vec<String> = f
+            .routes
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {} l{}",
+                    r.method,
+                    r.path.as_deref().unwrap_or("?"),
+                    r.guarded,
+                    r.line
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "GET / false l2",
+                "GET /issue-panel true l3",
+                "POST /api/save true l4",
+                "POST /api/delete false l5",
+                "GET /admin true l6"
+            ]
+        );
+        assert!(!f.global_guard);
+        let g = file_facts(
+            b"app.use(addon.authenticate());
+app.get('/x', h);
+",
+            Lang::JavaScript,
+        );
+        assert!(g.global_guard);
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics(src in "\\PC{0,400}") {
             for l in [Lang::JavaScript, Lang::TypeScript, Lang::Tsx] {
-                let _ = rest_calls(src.as_bytes(), l);
+                let _ = file_facts(src.as_bytes(), l);
             }
         }
     }
