@@ -22,7 +22,7 @@ pub use vendorsec_code::MAX_SOURCE_BYTES;
 use vendorsec_core::Finding;
 
 /// The rules of this analyser: id, name, description, default severity, guideline item.
-pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 18] = {
+pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 21] = {
     use vendorsec_core::Severity::{High, Medium};
     [
         (
@@ -145,6 +145,27 @@ pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 18] = {
             "code.owasp-top-10",
         ),
         (
+            "connect/jwt-ignored",
+            "Spring Boot Connect handler without JWT verification",
+            "A handler of an atlassian-connect-spring-boot app is annotated @IgnoreJwt (no token checked; high when it changes data) or @ContextJwt (context tokens accepted, qsh not checked; medium when it changes data).",
+            High,
+            "code.owasp-top-10",
+        ),
+        (
+            "p2/anonymous-endpoint",
+            "P2 endpoint open to anonymous users",
+            "A REST resource method (or its class) is annotated @AnonymousAllowed, @UnrestrictedAccess or @AnonymousSiteAccess: anyone can call it without logging in; high when it changes data.",
+            High,
+            "code.owasp-top-10",
+        ),
+        (
+            "p2/xsrf-check-disabled",
+            "P2 XSRF protection excluded",
+            "A method or class is annotated @XsrfProtectionExcluded, so state-changing requests from other sites are accepted.",
+            Medium,
+            "code.owasp-top-10",
+        ),
+        (
             "p2/admin-action-without-role",
             "P2 admin action without an admin role",
             "A webwork action linked from an administration menu has no `roles-required` of admin or sysadmin, so any logged-in user may call it directly.",
@@ -208,6 +229,30 @@ pub struct Collector {
     code: Mutex<Vec<usage::FileCalls>>,
     /// `AC_OPTS=no-auth` lines: file, line, text.
     no_auth: Mutex<Vec<(Vec<String>, u64, String)>>,
+    /// Java methods with security-relevant annotations, per file.
+    java: Mutex<Vec<usage::JavaFile>>,
+}
+
+/// Annotations whose methods the Java checks read.
+const JAVA_ANNOTATIONS: [&str; 6] = [
+    "AnonymousAllowed",
+    "UnrestrictedAccess",
+    "AnonymousSiteAccess",
+    "XsrfProtectionExcluded",
+    "IgnoreJwt",
+    "ContextJwt",
+];
+
+/// Whether a blob is Java source (outside build output).
+#[must_use]
+pub fn wants_java(chain: &[String]) -> bool {
+    let Some(last) = chain.last() else {
+        return false;
+    };
+    last.ends_with(".java")
+        && !last
+            .split('/')
+            .any(|c| c == "node_modules" || c == "target" || c == "build")
 }
 
 /// Whether a blob is a configuration or script file where `AC_OPTS` may be set.
@@ -296,6 +341,26 @@ impl Collector {
         }
     }
 
+    /// A Java source file: methods whose annotations the checks read.
+    pub fn java(&self, chain: &[String], source: &[u8]) {
+        if !JAVA_ANNOTATIONS
+            .iter()
+            .any(|a| memchr::memmem::find(source, a.as_bytes()).is_some())
+        {
+            return;
+        }
+        let methods: Vec<vendorsec_code::JavaMethod> = vendorsec_code::java_methods(source)
+            .into_iter()
+            .filter(|m| JAVA_ANNOTATIONS.iter().any(|a| m.has(a)))
+            .collect();
+        if !methods.is_empty() {
+            self.java
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((chain.to_vec(), methods));
+        }
+    }
+
     /// A configuration or script file: `AC_OPTS=no-auth` turns atlassian-connect-express
     /// authentication off.
     pub fn config(&self, chain: &[String], text: &[u8]) {
@@ -328,18 +393,23 @@ impl Collector {
         code.sort_by(|a, b| a.0.cmp(&b.0));
         // The directory of each Connect and Forge descriptor: code under it belongs to the
         // deepest such app.
+        // A descriptor in a Maven/Gradle layout belongs to the project above
+        // `src/main/resources/`, where its code is.
         let prefix = |chain: &[String]| -> String {
             let d = chain.join("!/");
-            match d.rfind('/') {
+            let dir = match d.rfind('/') {
                 Some(i) => d[..=i].to_owned(),
                 None => String::new(),
-            }
+            };
+            dir.strip_suffix("src/main/resources/")
+                .map_or(dir.clone(), str::to_owned)
         };
-        let roots: Vec<String> = files
-            .iter()
-            .filter(|f| f.1 != DescriptorKind::P2)
-            .map(|f| prefix(&f.0))
-            .collect();
+        let roots: Vec<String> = files.iter().map(|f| prefix(&f.0)).collect();
+        let mut java = self
+            .java
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        java.sort_by(|a, b| a.0.cmp(&b.0));
         let owner = |file: &[String]| -> Option<String> {
             let d = file.join("!/");
             roots
@@ -366,6 +436,15 @@ impl Collector {
             };
             match result {
                 Ok(Some((mut profile, findings))) => {
+                    {
+                        let root = prefix(&chain);
+                        let mine: Vec<&usage::JavaFile> = java
+                            .iter()
+                            .filter(|(c, _)| owner(c).as_deref() == Some(root.as_str()))
+                            .collect();
+                        out.findings
+                            .extend(usage::java_checks(&mut profile, &chain, &mine));
+                    }
                     if kind != DescriptorKind::P2 {
                         let root = prefix(&chain);
                         let mine: Vec<&usage::FileCalls> = code

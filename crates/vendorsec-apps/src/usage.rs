@@ -17,6 +17,9 @@ use vendorsec_core::{Finding, Location, Origin, Severity};
 use crate::model::{AppKind, AppProfile, CallInfo, Check, finding};
 use crate::scopes::{self, connect_level};
 
+/// Java methods with security-relevant annotations in one file.
+pub(crate) type JavaFile = (Vec<String>, Vec<vendorsec_code::JavaMethod>);
+
 /// What one source file says: its origin chain, calls and routes.
 pub(crate) type FileCalls = (Vec<String>, FileFacts);
 
@@ -412,4 +415,150 @@ pub(crate) fn no_auth_finding(chain: &[String], line: u64, text: &str) -> Findin
         line,
         identity: format!("{}|{line}", chain.join("!/")),
     })
+}
+
+/// CS-AUTH-02 (Spring Boot Connect apps) and DC-AUTH-01 / DC-XSRF-01 from source (P2).
+pub(crate) fn java_checks(
+    profile: &mut AppProfile,
+    descriptor: &[String],
+    files: &[&JavaFile],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let key = profile.key.clone();
+    for (chain, methods) in files {
+        let origin = Origin {
+            chain: chain.to_vec(),
+            commit: None,
+        };
+        for m in methods {
+            let http = m.http_method();
+            let changes = matches!(http, Some("POST" | "PUT" | "DELETE" | "PATCH" | "ANY"));
+            let name = format!("{}.{}", m.class, m.method);
+            let mut push = |rule: &'static str,
+                            severity: Severity,
+                            message: String,
+                            remediation: &'static str,
+                            what: &str| {
+                let mut f = finding(
+                    descriptor,
+                    Check {
+                        rule,
+                        severity,
+                        message,
+                        evidence: format!(
+                            "{name} {what}{}",
+                            http.map_or(String::new(), |h| format!(" ({h})"))
+                        ),
+                        remediation,
+                        line: 0,
+                        identity: format!("{key}|{rule}|{name}"),
+                    },
+                );
+                f.locations = vec![Location::new(&origin, m.line, m.column, m.line, m.column)];
+                out.push(f);
+            };
+            match profile.kind {
+                AppKind::Connect => {
+                    if m.has("IgnoreJwt") {
+                        push(
+                            "connect/jwt-ignored",
+                            if changes {
+                                Severity::High
+                            } else {
+                                Severity::Medium
+                            },
+                            format!(
+                                "{name} is annotated @IgnoreJwt: requests reach it without any JWT check{}.",
+                                if changes { ", and it changes data" } else { "" }
+                            ),
+                            "Remove @IgnoreJwt unless the handler is deliberately public and serves no tenant data; verify the JWT otherwise.",
+                            "@IgnoreJwt",
+                        );
+                    } else if m.has("ContextJwt") {
+                        push(
+                            "connect/jwt-ignored",
+                            if changes {
+                                Severity::Medium
+                            } else {
+                                Severity::Low
+                            },
+                            format!(
+                                "{name} is annotated @ContextJwt: it accepts context tokens, whose qsh binds them to no request{}.",
+                                if changes { ", and it changes data" } else { "" }
+                            ),
+                            "Accept context tokens only on the AJAX endpoints designed for them, and check the user's permission in the handler.",
+                            "@ContextJwt",
+                        );
+                    }
+                }
+                AppKind::P2 => {
+                    let anonymous = [
+                        "AnonymousAllowed",
+                        "UnrestrictedAccess",
+                        "AnonymousSiteAccess",
+                    ]
+                    .into_iter()
+                    .find(|a| m.has(a));
+                    let method_level = m.annotations.iter().any(|a| {
+                        matches!(
+                            a.name.as_str(),
+                            "AnonymousAllowed" | "UnrestrictedAccess" | "AnonymousSiteAccess"
+                        )
+                    });
+                    if let Some(a) = anonymous
+                        && (http.is_some() || method_level)
+                    {
+                        push(
+                            "p2/anonymous-endpoint",
+                            if changes {
+                                Severity::High
+                            } else {
+                                Severity::Medium
+                            },
+                            format!(
+                                "{name} is open to anonymous users (@{a}){}.",
+                                if changes { " and changes data" } else { "" }
+                            ),
+                            "Remove the anonymous-access annotation unless the endpoint is public by design and exposes no data; check permissions in the method.",
+                            &format!("@{a}"),
+                        );
+                        profile.endpoints.push(crate::model::Endpoint {
+                            kind: "java handler".into(),
+                            url: name.clone(),
+                            auth: format!("anonymous (@{a})"),
+                        });
+                    }
+                    if m.has("XsrfProtectionExcluded") && (changes || http.is_none()) {
+                        push(
+                            "p2/xsrf-check-disabled",
+                            if anonymous.is_some() {
+                                Severity::High
+                            } else {
+                                Severity::Medium
+                            },
+                            format!(
+                                "{name} is annotated @XsrfProtectionExcluded: other sites can make a logged-in user's browser call it."
+                            ),
+                            "Keep XSRF protection: remove the annotation and send the XSRF token from the app's own pages.",
+                            "@XsrfProtectionExcluded",
+                        );
+                    }
+                }
+                AppKind::Forge => {}
+            }
+            if profile.kind == AppKind::Connect && (m.has("IgnoreJwt") || m.has("ContextJwt")) {
+                profile.endpoints.push(crate::model::Endpoint {
+                    kind: "java handler".into(),
+                    url: name.clone(),
+                    auth: if m.has("IgnoreJwt") {
+                        "none (@IgnoreJwt)".into()
+                    } else {
+                        "context JWT (@ContextJwt)".into()
+                    },
+                });
+            }
+        }
+    }
+    profile.sort();
+    out
 }

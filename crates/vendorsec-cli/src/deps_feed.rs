@@ -21,7 +21,8 @@ pub(crate) fn feed_text(
     let app_kind = apps.and_then(|_| vendorsec_apps::kind_of(&origin.chain));
     let code = apps.is_some() && vendorsec_apps::wants_code(&origin.chain);
     let config = apps.is_some() && vendorsec_apps::wants_config(&origin.chain);
-    if dep_kind.is_none() && app_kind.is_none() && !code && !config {
+    let java = apps.is_some() && vendorsec_apps::wants_java(&origin.chain);
+    if dep_kind.is_none() && app_kind.is_none() && !code && !config && !java {
         return Ok(None);
     }
     let mut buf = head.to_vec();
@@ -44,6 +45,12 @@ pub(crate) fn feed_text(
         && buf.len() as u64 <= MAX_DESCRIPTOR_BYTES
     {
         apps.config(&origin.chain, &buf);
+    }
+    if java
+        && let Some(apps) = apps
+        && buf.len() <= vendorsec_apps::MAX_SOURCE_BYTES
+    {
+        apps.java(&origin.chain, &buf);
     }
     if code
         && let Some(apps) = apps

@@ -449,3 +449,99 @@ fn ace_routes_without_jwt_guards_and_no_auth() {
         r["findings"]
     );
 }
+
+#[test]
+fn java_annotations_in_p2_and_spring_boot_connect_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let p2 = dir.path().join("p2");
+    std::fs::create_dir_all(p2.join("src/main/resources")).unwrap();
+    std::fs::create_dir_all(p2.join("src/main/java/com/example")).unwrap();
+    std::fs::write(
+        p2.join("src/main/resources/atlassian-plugin.xml"),
+        r#"<atlassian-plugin key="com.example.p2" name="P2"><rest key="api" path="/ex" version="1.0"/></atlassian-plugin>"#,
+    )
+    .unwrap();
+    std::fs::write(
+        p2.join("src/main/java/com/example/ConfigResource.java"),
+        r#"package com.example;
+@Path("/config")
+public class ConfigResource {
+    @GET
+    @AnonymousAllowed
+    public Response read() { return null; }
+
+    @POST
+    @UnrestrictedAccess
+    @XsrfProtectionExcluded
+    public Response save(String body) { return null; }
+
+    @PUT
+    public Response update(String body) { return null; }
+}
+"#,
+    )
+    .unwrap();
+    let acsb = dir.path().join("acsb");
+    std::fs::create_dir_all(acsb.join("src/main/resources")).unwrap();
+    std::fs::create_dir_all(acsb.join("src/main/java/com/example")).unwrap();
+    std::fs::write(
+        acsb.join("src/main/resources/atlassian-connect.json"),
+        CONNECT_GOOD,
+    )
+    .unwrap();
+    std::fs::write(
+        acsb.join("src/main/java/com/example/Hooks.java"),
+        r#"@Controller
+public class Hooks {
+    @IgnoreJwt
+    @PostMapping("/hook")
+    public void hook() {}
+
+    @ContextJwt
+    @GetMapping("/panel-data")
+    public String data() { return ""; }
+
+    @GetMapping("/p")
+    public String page() { return "p"; }
+}
+"#,
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", ".", "--format", "json"]));
+    let mut got: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}:{}",
+                f["rule"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["locations"][0]["origin"].as_str().unwrap(),
+                f["locations"][0]["line"]
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            "connect/jwt-ignored high acsb/src/main/java/com/example/Hooks.java:3",
+            "connect/jwt-ignored low acsb/src/main/java/com/example/Hooks.java:7",
+            "p2/anonymous-endpoint high p2/src/main/java/com/example/ConfigResource.java:8",
+            "p2/anonymous-endpoint medium p2/src/main/java/com/example/ConfigResource.java:4",
+            "p2/xsrf-check-disabled high p2/src/main/java/com/example/ConfigResource.java:8",
+        ]
+    );
+    let p = json(&run(dir.path(), &["inspect", "p2", "--format", "json"]));
+    let auths: Vec<&str> = p["apps"][0]["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["auth"].as_str().unwrap())
+        .collect();
+    assert!(
+        auths.contains(&"anonymous (@UnrestrictedAccess)"),
+        "{auths:?}"
+    );
+}

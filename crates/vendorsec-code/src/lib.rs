@@ -1,7 +1,8 @@
 //! Source-code parsing for vendorsec. The tree-sitter grammars (C code) live in this crate
 //! alone so that edits elsewhere never rebuild them.
 //!
-//! Today: the Atlassian product REST calls a JavaScript or TypeScript file makes —
+//! Today: the annotations of Java methods and classes ([`java_methods`]); and the
+//! Atlassian product REST calls and Express routes a JavaScript or TypeScript file has —
 //! Forge `requestJira` / `requestConfluence` (with `route` template literals, through
 //! `api.asApp()` / `api.asUser()` or `@forge/bridge`), Connect `AP.request`,
 //! atlassian-connect-express `httpClient` calls, and `fetch` to product paths — with the
@@ -9,8 +10,11 @@
 //! substitutions are path parameters or same-file constants, concatenation), and marked
 //! unresolved where it does not.
 
+mod java;
+
 use std::collections::HashMap;
 
+pub use java::{Annotation, JavaMethod, java_methods};
 use tree_sitter::{Node, Parser};
 
 /// Largest source file parsed (bundles and minified files beyond it are skipped).
