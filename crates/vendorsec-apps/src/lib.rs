@@ -22,7 +22,7 @@ pub use vendorsec_code::MAX_SOURCE_BYTES;
 use vendorsec_core::Finding;
 
 /// The rules of this analyser: id, name, description, default severity, guideline item.
-pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 21] = {
+pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 22] = {
     use vendorsec_core::Severity::{High, Medium};
     [
         (
@@ -166,6 +166,13 @@ pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 21] = {
             "code.owasp-top-10",
         ),
         (
+            "forge/undeclared-egress",
+            "Forge code contacts an undeclared host",
+            "Code under a Forge manifest fetches from, or shows images from, a host that permissions.external does not declare (the call fails at run time, or the manifest hides where data goes).",
+            Medium,
+            "code.lean-scopes",
+        ),
+        (
             "p2/admin-action-without-role",
             "P2 admin action without an admin role",
             "A webwork action linked from an administration menu has no `roles-required` of admin or sysadmin, so any logged-in user may call it directly.",
@@ -231,7 +238,16 @@ pub struct Collector {
     no_auth: Mutex<Vec<(Vec<String>, u64, String)>>,
     /// Java methods with security-relevant annotations, per file.
     java: Mutex<Vec<usage::JavaFile>>,
+    /// Scripts that may reach external hosts, parsed at the end only when a Forge app owns
+    /// them (chain, language, bytes), within [`EGRESS_BUDGET`] bytes in all.
+    egress: Mutex<(u64, Vec<Script>)>,
 }
+
+/// A script kept for the egress check: chain, language, bytes.
+type Script = (Vec<String>, vendorsec_code::Lang, Vec<u8>);
+
+/// Bytes of scripts kept for the egress check.
+const EGRESS_BUDGET: u64 = 64 << 20;
 
 /// Annotations whose methods the Java checks read.
 const JAVA_ANNOTATIONS: [&str; 6] = [
@@ -329,6 +345,20 @@ impl Collector {
         let Some(lang) = vendorsec_code::Lang::of(last.rsplit('/').next().unwrap_or(last)) else {
             return;
         };
+        let egress_candidate = ["fetch(", "axios", "src="]
+            .iter()
+            .any(|m| memchr::memmem::find(source, m.as_bytes()).is_some())
+            && memchr::memmem::find(source, b"http").is_some();
+        if egress_candidate {
+            let mut e = self
+                .egress
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if e.0 + source.len() as u64 <= EGRESS_BUDGET {
+                e.0 += source.len() as u64;
+                e.1.push((chain.to_vec(), lang, source.to_vec()));
+            }
+        }
         if !mentions_product_api(source) {
             return;
         }
@@ -410,6 +440,11 @@ impl Collector {
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         java.sort_by(|a, b| a.0.cmp(&b.0));
+        let (_, mut egress) = self
+            .egress
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        egress.sort_by(|a, b| a.0.cmp(&b.0));
         let owner = |file: &[String]| -> Option<String> {
             let d = file.join("!/");
             roots
@@ -462,6 +497,17 @@ impl Collector {
                             &mine,
                             has_modules,
                         ));
+                        if kind == DescriptorKind::Forge {
+                            let urls: Vec<(Vec<String>, Vec<vendorsec_code::ExternalUrl>)> = egress
+                                .iter()
+                                .filter(|(c, _, _)| owner(c).as_deref() == Some(root.as_str()))
+                                .map(|(c, lang, src)| {
+                                    (c.clone(), vendorsec_code::external_urls(src, *lang))
+                                })
+                                .collect();
+                            out.findings
+                                .extend(usage::egress(&mut profile, &chain, &urls));
+                        }
                     }
                     out.profiles.push(profile);
                     out.findings.extend(findings);

@@ -562,3 +562,83 @@ pub(crate) fn java_checks(
     profile.sort();
     out
 }
+
+/// Whether a declared egress entry (`host`, `*.domain`, `*`) covers a host.
+fn covers(declared: &str, host: &str) -> bool {
+    declared == "*"
+        || declared == host
+        || declared
+            .strip_prefix("*.")
+            .is_some_and(|d| host.ends_with(&format!(".{d}")))
+}
+
+/// FG-EGRESS-02: hosts the code fetches from or shows images from that the manifest does
+/// not declare.
+pub(crate) fn egress(
+    profile: &mut AppProfile,
+    descriptor: &[String],
+    files: &[(Vec<String>, Vec<vendorsec_code::ExternalUrl>)],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let declared: Vec<(String, String)> = profile
+        .hosts
+        .iter()
+        .filter_map(|h| {
+            h.source
+                .strip_prefix("permissions.external.")
+                .map(|k| (k.to_owned(), h.host.clone()))
+        })
+        .collect();
+    let key = profile.key.clone();
+    let mut new_hosts = Vec::new();
+    for (chain, urls) in files {
+        for u in urls {
+            let Some(host) = crate::model::host_of(&u.url) else {
+                continue;
+            };
+            new_hosts.push(crate::model::Host {
+                host: host.clone(),
+                source: format!("code ({})", u.kind),
+            });
+            let wanted = if u.kind == "image" { "images" } else { "fetch" };
+            let ok = declared
+                .iter()
+                .any(|(k, d)| k.starts_with(wanted) && covers(d, &host));
+            if ok {
+                continue;
+            }
+            let origin = Origin {
+                chain: chain.clone(),
+                commit: None,
+            };
+            let mut f = finding(
+                descriptor,
+                Check {
+                    rule: "forge/undeclared-egress",
+                    severity: Severity::Medium,
+                    message: format!(
+                        "The code {} {} but permissions.external.{wanted} does not declare {host}.",
+                        if u.kind == "image" {
+                            "shows an image from"
+                        } else {
+                            "fetches"
+                        },
+                        u.url
+                    ),
+                    evidence: u.url.clone(),
+                    remediation: "Declare the host in permissions.external (fetch.backend / fetch.client / images), or remove the call.",
+                    line: 0,
+                    identity: format!("{key}|{wanted}|{host}"),
+                },
+            );
+            f.locations = vec![Location::new(&origin, u.line, u.column, u.line, u.column)];
+            out.push(f);
+        }
+    }
+    // One finding per host: the first place it is used.
+    let mut seen = BTreeSet::new();
+    out.retain(|f| seen.insert(f.fingerprint.clone()));
+    profile.hosts.extend(new_hosts);
+    profile.sort();
+    out
+}

@@ -545,3 +545,51 @@ public class Hooks {
         "{auths:?}"
     );
 }
+
+#[test]
+fn forge_code_contacting_undeclared_hosts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("forge");
+    std::fs::create_dir_all(d.join("src")).unwrap();
+    std::fs::write(
+        d.join("manifest.yml"),
+        "app:\n  id: ari:cloud:ecosystem::app/e1\nmodules:\n  function:\n    - key: main\n      handler: index.run\npermissions:\n  scopes: []\n  external:\n    fetch:\n      backend:\n        - api.example.com\n        - '*.cdn.example.org'\n    images:\n      - img.example.com\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("src/index.jsx"),
+        "import api from '@forge/api';\nexport async function run() {\n  await api.fetch('https://api.example.com/v1/items');\n  await api.fetch('https://eu.cdn.example.org/x');\n  await api.fetch('https://tracker.example.net/collect');\n  await api.fetch('https://tracker.example.net/again');\n}\nexport const Logo = () => <img src=\"https://other.example.com/logo.png\" />;\n",
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", "forge", "--format", "json"]));
+    let mut got: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}:{}",
+                f["rule"].as_str().unwrap(),
+                f["locations"][0]["origin"].as_str().unwrap(),
+                f["locations"][0]["line"]
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            "forge/broad-egress forge/manifest.yml:13",
+            "forge/undeclared-egress forge/src/index.jsx:5",
+            "forge/undeclared-egress forge/src/index.jsx:8",
+        ]
+    );
+    let p = json(&run(dir.path(), &["inspect", "forge", "--format", "json"]));
+    let hosts: Vec<&str> = p["apps"][0]["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["host"].as_str().unwrap())
+        .collect();
+    assert!(hosts.contains(&"tracker.example.net"), "{hosts:?}");
+}

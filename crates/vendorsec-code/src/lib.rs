@@ -293,6 +293,90 @@ fn parse(source: &[u8], lang: Lang) -> Option<tree_sitter::Tree> {
     parser.parse(source, None)
 }
 
+/// An absolute URL the code fetches or shows (Forge egress).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalUrl {
+    /// `fetch` (fetch, api.fetch, axios) or `image` (an `<img src>` / `src=` attribute).
+    pub kind: &'static str,
+    pub url: String,
+    pub line: u64,
+    pub column: u64,
+}
+
+/// Absolute http(s) URLs passed to fetch-like calls or written in JSX `src` attributes.
+#[must_use]
+pub fn external_urls(source: &[u8], lang: Lang) -> Vec<ExternalUrl> {
+    let Some(tree) = parse(source, lang) else {
+        return Vec::new();
+    };
+    let root = tree.root_node();
+    let consts = constants(root, source);
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    let mut seen = 0usize;
+    let absolute = |u: &str| u.starts_with("https://") || u.starts_with("http://");
+    while let Some(n) = stack.pop() {
+        seen += 1;
+        if seen > 4_000_000 {
+            break;
+        }
+        let pos = n.start_position();
+        match n.kind() {
+            "call_expression" => {
+                let f = n.child_by_field_name("function");
+                let callee = f.map_or("", |f| text(f, source));
+                let fetchy = matches!(
+                    callee,
+                    "fetch" | "api.fetch" | "window.fetch" | "axios" | "got" | "ky"
+                ) || callee.starts_with("axios.");
+                if fetchy
+                    && let Some(args) = n.child_by_field_name("arguments")
+                    && let Some(first) = args.named_child(0)
+                    && let Some(u) = resolve(first, source, &consts, 0).or_else(|| {
+                        property(first, source, &["url"])
+                            .and_then(|v| resolve(v, source, &consts, 0))
+                    })
+                    && absolute(&u)
+                {
+                    out.push(ExternalUrl {
+                        kind: "fetch",
+                        url: u,
+                        line: pos.row as u64 + 1,
+                        column: pos.column as u64 + 1,
+                    });
+                }
+            }
+            "jsx_attribute" => {
+                let mut c = n.walk();
+                let parts: Vec<Node<'_>> = n.named_children(&mut c).collect();
+                if parts.len() == 2
+                    && text(parts[0], source) == "src"
+                    && let Some(u) = literal(parts[1], source).or_else(|| {
+                        parts[1]
+                            .named_child(0)
+                            .and_then(|e| resolve(e, source, &consts, 0))
+                    })
+                    && absolute(&u)
+                {
+                    out.push(ExternalUrl {
+                        kind: "image",
+                        url: u,
+                        line: pos.row as u64 + 1,
+                        column: pos.column as u64 + 1,
+                    });
+                }
+            }
+            _ => {}
+        }
+        let mut c = n.walk();
+        for ch in n.named_children(&mut c) {
+            stack.push(ch);
+        }
+    }
+    out.sort_by_key(|u| (u.line, u.column));
+    out
+}
+
 /// What one file tells about its product REST calls and its Express routes.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FileFacts {
@@ -647,6 +731,33 @@ export function handler(addon: any, req: any) {
     }
 
     #[test]
+    fn external_urls_in_fetch_calls_and_jsx() {
+        let src = r#"import api from '@forge/api';
+const API = 'https://api.example.com/v1';
+export async function run() {
+  await api.fetch(`${API}/items`);
+  await fetch('https://stats.example.net/collect', { method: 'POST' });
+  await fetch('/relative/only');
+  await axios.get('http://plain.example.org/x');
+}
+export const Logo = () => <img src="https://cdn.example.com/logo.png" alt="" />;
+"#;
+        let got: Vec<String> = external_urls(src.as_bytes(), Lang::Tsx)
+            .iter()
+            .map(|u| format!("{} {} l{}", u.kind, u.url, u.line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "fetch https://api.example.com/v1/items l4",
+                "fetch https://stats.example.net/collect l5",
+                "fetch http://plain.example.org/x l7",
+                "image https://cdn.example.com/logo.png l9",
+            ]
+        );
+    }
+
+    #[test]
     fn express_routes_and_their_guards() {
         let src = r#"export default function routes(app, addon) {
   app.get('/', (req, res) => res.redirect('/atlassian-connect.json'));
@@ -696,6 +807,7 @@ app.get('/x', h);
         fn never_panics(src in "\\PC{0,400}") {
             for l in [Lang::JavaScript, Lang::TypeScript, Lang::Tsx] {
                 let _ = file_facts(src.as_bytes(), l);
+                let _ = external_urls(src.as_bytes(), l);
             }
         }
     }
