@@ -7,6 +7,7 @@
 //! This first part reads descriptors only; the analysis of the code they point at (REST
 //! calls and their scopes, route guards, class-file annotations) is not written yet.
 
+pub mod classfile;
 mod connect;
 mod forge;
 mod model;
@@ -391,6 +392,54 @@ impl Collector {
         }
     }
 
+    /// A compiled class (in a JAR): its annotations, read from the bytecode, give the same
+    /// checks as the Java source.
+    pub fn class_file(&self, chain: &[String], bytes: &[u8]) {
+        if !JAVA_ANNOTATIONS
+            .iter()
+            .any(|a| memchr::memmem::find(bytes, a.as_bytes()).is_some())
+        {
+            return;
+        }
+        let Some(info) = classfile::read(bytes) else {
+            return;
+        };
+        let class = info
+            .name
+            .rsplit('/')
+            .next()
+            .unwrap_or(&info.name)
+            .replace('$', ".");
+        let conv = |a: &[classfile::ClassAnnotation]| -> Vec<vendorsec_code::Annotation> {
+            a.iter()
+                .map(|x| vendorsec_code::Annotation {
+                    name: x.name.clone(),
+                    args: x.args.clone(),
+                })
+                .collect()
+        };
+        let class_annotations = conv(&info.annotations);
+        let methods: Vec<vendorsec_code::JavaMethod> = info
+            .methods
+            .iter()
+            .map(|m| vendorsec_code::JavaMethod {
+                class: class.clone(),
+                method: m.name.clone(),
+                annotations: conv(&m.annotations),
+                class_annotations: class_annotations.clone(),
+                line: 0,
+                column: 0,
+            })
+            .filter(|m| JAVA_ANNOTATIONS.iter().any(|a| m.has(a)))
+            .collect();
+        if !methods.is_empty() {
+            self.java
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((chain.to_vec(), methods));
+        }
+    }
+
     /// A configuration or script file: `AC_OPTS=no-auth` turns atlassian-connect-express
     /// authentication off.
     pub fn config(&self, chain: &[String], text: &[u8]) {
@@ -517,6 +566,22 @@ impl Collector {
                 Err(reason) => out.problems.push(Problem { path, reason }),
             }
         }
+        // The same check on the same code from source and from bytecode (or the same
+        // descriptor in a tree and in its JAR) is one finding with every location.
+        let mut merged: Vec<Finding> = Vec::new();
+        for f in out.findings.drain(..) {
+            match merged.iter_mut().find(|g| g.fingerprint == f.fingerprint) {
+                Some(g) => {
+                    for l in f.locations {
+                        if !g.locations.contains(&l) {
+                            g.locations.push(l);
+                        }
+                    }
+                }
+                None => merged.push(f),
+            }
+        }
+        out.findings = merged;
         out
     }
 }

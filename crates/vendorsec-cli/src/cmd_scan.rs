@@ -121,6 +121,12 @@ impl Visitor for Scanner<'_> {
         }
     }
 
+    fn class_file(&self, origin: &Origin, bytes: &[u8]) {
+        if let Some(a) = self.apps {
+            a.class_file(&origin.chain, bytes);
+        }
+    }
+
     fn archive(&self, origin: &Origin, sha1: Option<&str>) {
         self.counters.archives.fetch_add(1, Ordering::Relaxed);
         if let Some(c) = self.deps {

@@ -128,6 +128,7 @@ fn binary(ctx: &Ctx<'_>, origin: &Origin, head: Vec<u8>, reader: &mut dyn Read) 
         if let Err(e) = rest.read_to_end(&mut bytes) {
             return read_error_outcome(ctx, origin, &e);
         }
+        ctx.visitor.class_file(origin, &bytes);
         match classfile::string_literals(&bytes) {
             Some(text) => {
                 if let Err(e) = ctx.visitor.text(origin, &text, &mut io::empty()) {

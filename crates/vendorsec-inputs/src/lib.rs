@@ -35,6 +35,9 @@ pub trait Visitor: Sync {
     /// A binary blob, skipped for text rules; `head` is its first bytes (for keystore or
     /// class-file detection).
     fn binary(&self, origin: &Origin, head: &[u8]);
+    /// A Java class file's bytes (also handed to [`Visitor::text`] as its string
+    /// literals), for analysers that read its structure.
+    fn class_file(&self, _origin: &Origin, _bytes: &[u8]) {}
     /// An archive was opened; `sha1` is the hex SHA-1 of a zip-format archive's bytes
     /// (the identity of a Java archive), `None` for tar and gzip.
     fn archive(&self, origin: &Origin, sha1: Option<&str>);
