@@ -23,7 +23,7 @@ pub use vendorsec_code::MAX_SOURCE_BYTES;
 use vendorsec_core::Finding;
 
 /// The rules of this analyser: id, name, description, default severity, guideline item.
-pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 22] = {
+pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 23] = {
     use vendorsec_core::Severity::{High, Medium};
     [
         (
@@ -174,6 +174,13 @@ pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 22] = {
             "code.lean-scopes",
         ),
         (
+            "connect/plaintext-shared-secret",
+            "Tenant shared secrets stored in plaintext",
+            "The app uses atlassian-connect-express or atlassian-connect-spring-boot, whose default stores keep each tenant's sharedSecret in plaintext, and no encrypting store adapter or converter was found.",
+            Medium,
+            "code.tokens-encrypted-at-rest",
+        ),
+        (
             "p2/admin-action-without-role",
             "P2 admin action without an admin role",
             "A webwork action linked from an administration menu has no `roles-required` of admin or sysadmin, so any logged-in user may call it directly.",
@@ -211,6 +218,17 @@ pub fn kind_of(chain: &[String]) -> Option<DescriptorKind> {
     None
 }
 
+/// A dependency the inventory found, as the app checks need it (the CLI passes these from
+/// the dependency analyser; the analysers do not depend on each other).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DependencyFact {
+    pub ecosystem: String,
+    pub name: String,
+    pub version: String,
+    pub path: Vec<String>,
+    pub line: u64,
+}
+
 /// A descriptor that could not be read; the scan goes on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -242,6 +260,9 @@ pub struct Collector {
     /// Scripts that may reach external hosts, parsed at the end only when a Forge app owns
     /// them (chain, language, bytes), within [`EGRESS_BUDGET`] bytes in all.
     egress: Mutex<(u64, Vec<Script>)>,
+    /// Files that set up an encrypting tenant store (ACE store adapter, JPA converter of
+    /// the shared secret).
+    secret_stores: Mutex<Vec<Vec<String>>>,
 }
 
 /// A script kept for the egress check: chain, language, bytes.
@@ -346,6 +367,15 @@ impl Collector {
         let Some(lang) = vendorsec_code::Lang::of(last.rsplit('/').next().unwrap_or(last)) else {
             return;
         };
+        if ["registerAdapter", ".store.register("]
+            .iter()
+            .any(|m| memchr::memmem::find(source, m.as_bytes()).is_some())
+        {
+            self.secret_stores
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(chain.to_vec());
+        }
         let egress_candidate = ["fetch(", "axios", "src="]
             .iter()
             .any(|m| memchr::memmem::find(source, m.as_bytes()).is_some())
@@ -374,6 +404,16 @@ impl Collector {
 
     /// A Java source file: methods whose annotations the checks read.
     pub fn java(&self, chain: &[String], source: &[u8]) {
+        if memchr::memmem::find(source, b"AttributeConverter").is_some()
+            && ["sharedSecret", "SharedSecret", "AtlassianHost"]
+                .iter()
+                .any(|m| memchr::memmem::find(source, m.as_bytes()).is_some())
+        {
+            self.secret_stores
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(chain.to_vec());
+        }
         if !JAVA_ANNOTATIONS
             .iter()
             .any(|a| memchr::memmem::find(source, a.as_bytes()).is_some())
@@ -460,6 +500,16 @@ impl Collector {
 
     #[must_use]
     pub fn finish(self) -> Analysis {
+        self.finish_with(&[])
+    }
+
+    /// Analyse with the dependency inventory at hand (for the framework checks).
+    #[must_use]
+    pub fn finish_with(self, deps: &[DependencyFact]) -> Analysis {
+        let secret_stores = self
+            .secret_stores
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut files = self
             .files
             .into_inner()
@@ -556,6 +606,25 @@ impl Collector {
                                 .collect();
                             out.findings
                                 .extend(usage::egress(&mut profile, &chain, &urls));
+                        }
+                    }
+                    if kind == DescriptorKind::Connect {
+                        let root = prefix(&chain);
+                        let under = |p: &[String]| p.join("!/").starts_with(root.as_str());
+                        let framework = deps.iter().find(|d| {
+                            under(&d.path)
+                                && ((d.ecosystem == "npm" && d.name == "atlassian-connect-express")
+                                    || (d.ecosystem == "Maven"
+                                        && d.name.starts_with(
+                                            "com.atlassian.connect:atlassian-connect-spring-boot",
+                                        )))
+                        });
+                        let encrypted = secret_stores.iter().any(|c| under(c));
+                        if let Some(fw) = framework
+                            && !encrypted
+                        {
+                            out.findings
+                                .push(usage::plaintext_secret(&profile, &chain, fw));
                         }
                     }
                     out.profiles.push(profile);

@@ -642,3 +642,46 @@ pub(crate) fn egress(
     profile.sort();
     out
 }
+
+/// CS-SEC-01: the framework's default tenant store keeps `sharedSecret` in plaintext.
+pub(crate) fn plaintext_secret(
+    profile: &AppProfile,
+    descriptor: &[String],
+    fw: &crate::DependencyFact,
+) -> Finding {
+    let (what, fix) = if fw.ecosystem == "npm" {
+        (
+            "atlassian-connect-express keeps each tenant's install payload, sharedSecret included, as plaintext JSON in its store (AddonSettings clientInfo)",
+            "Register a store adapter that encrypts clientInfo (or at least sharedSecret) with a key from a KMS or secret manager, and re-save existing tenants.",
+        )
+    } else {
+        (
+            "atlassian-connect-spring-boot keeps each tenant's sharedSecret as a plain column of AtlassianHost",
+            "Add a JPA AttributeConverter (or a custom AtlassianHostRepository) that encrypts sharedSecret with a key from a KMS or secret manager.",
+        )
+    };
+    let mut f = finding(
+        descriptor,
+        Check {
+            rule: "connect/plaintext-shared-secret",
+            severity: Severity::Medium,
+            message: format!(
+                "{what}; no encrypting store adapter or converter was found in the app."
+            ),
+            evidence: format!("{} {} ({})", fw.name, fw.version, fw.ecosystem),
+            remediation: fix,
+            line: 0,
+            identity: format!("{}|{}", profile.key, fw.name),
+        },
+    );
+    // Lower than the descriptor checks: the store may be encrypted below the app (an
+    // encrypted database), which the code does not show.
+    f.confidence = vendorsec_core::Confidence::Medium;
+    let origin = Origin {
+        chain: fw.path.clone(),
+        commit: None,
+    };
+    f.locations
+        .push(Location::new(&origin, fw.line, 0, fw.line, 0));
+    f
+}

@@ -302,7 +302,18 @@ pub(crate) fn execute(args: &ScanArgs) -> anyhow::Result<Executed> {
     findings.extend(group_keystores(keystores.into_inner().unwrap_or_default()));
     let inventory = collector.finish();
     let components = inventory.packages.len() as u64;
-    let analysis = apps.finish();
+    let facts: Vec<vendorsec_apps::DependencyFact> = inventory
+        .packages
+        .iter()
+        .map(|p| vendorsec_apps::DependencyFact {
+            ecosystem: p.ecosystem.osv_name().to_owned(),
+            name: p.name.clone(),
+            version: p.version.clone(),
+            path: p.path.clone(),
+            line: p.line,
+        })
+        .collect();
+    let analysis = apps.finish_with(&facts);
     for p in &analysis.problems {
         diagnostics.push(Diagnostic::new(
             DiagnosticKind::Unreadable,

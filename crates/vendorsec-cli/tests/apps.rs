@@ -727,3 +727,38 @@ fn bytecode_and_source_give_the_same_finding() {
         ]
     );
 }
+
+#[test]
+fn tenant_secrets_in_plaintext_framework_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    connect_app(dir.path(), "ace", r#""READ", "WRITE""#, ACE_ROUTES);
+    std::fs::write(
+        dir.path().join("ace/package-lock.json"),
+        r#"{"lockfileVersion": 3, "packages": {"": {"dependencies": {"atlassian-connect-express": "^10"}}, "node_modules/atlassian-connect-express": {"version": "10.0.1"}}}"#,
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", "ace", "--format", "json"]));
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "connect/plaintext-shared-secret")
+        .expect("finding");
+    assert_eq!(f["guideline"], "code.tokens-encrypted-at-rest");
+    assert_eq!(f["confidence"], "medium");
+    assert_eq!(f["locations"][1]["origin"], "ace/package-lock.json");
+    // An encrypting store adapter registered in the app: no finding.
+    std::fs::write(
+        dir.path().join("ace/store.js"),
+        "module.exports = function (ace) { ace.store.register('encrypted', require('./encrypted-store')); };\n",
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", "ace", "--format", "json"]));
+    assert!(
+        !r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "connect/plaintext-shared-secret")
+    );
+}
