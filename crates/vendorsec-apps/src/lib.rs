@@ -218,16 +218,7 @@ pub fn kind_of(chain: &[String]) -> Option<DescriptorKind> {
     None
 }
 
-/// A dependency the inventory found, as the app checks need it (the CLI passes these from
-/// the dependency analyser; the analysers do not depend on each other).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DependencyFact {
-    pub ecosystem: String,
-    pub name: String,
-    pub version: String,
-    pub path: Vec<String>,
-    pub line: u64,
-}
+pub use vendorsec_core::facts::DependencyFact;
 
 /// A descriptor that could not be read; the scan goes on.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,6 +8,7 @@
 pub mod baseline;
 pub mod catalog;
 pub mod config;
+pub mod facts;
 pub mod finding;
 pub mod redact;
 pub mod report;
