@@ -23,8 +23,8 @@ pub use vendorsec_code::MAX_SOURCE_BYTES;
 use vendorsec_core::Finding;
 
 /// The rules of this analyser: id, name, description, default severity, guideline item.
-pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 23] = {
-    use vendorsec_core::Severity::{High, Medium};
+pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 30] = {
+    use vendorsec_core::Severity::{High, Low, Medium};
     [
         (
             "connect/descriptor-invalid",
@@ -181,6 +181,55 @@ pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 23] = {
             "code.tokens-encrypted-at-rest",
         ),
         (
+            "java/weak-password-hash",
+            "Passwords hashed with MD5 or SHA-1",
+            "MessageDigest MD5/SHA-1 in a method or class that handles passwords: use bcrypt, scrypt, Argon2 or PBKDF2 with a salt.",
+            High,
+            "code.salted-password-hashing",
+        ),
+        (
+            "java/weak-cipher",
+            "Weak cipher or ECB mode",
+            "Cipher.getInstance with ECB (or a bare AES/DES name, which defaults to ECB), DES or RC4.",
+            Medium,
+            "code.owasp-top-10",
+        ),
+        (
+            "java/legacy-tls",
+            "TLS pinned to a legacy version",
+            "SSLContext.getInstance(\"SSL\" | \"SSLv3\" | \"TLSv1\" | \"TLSv1.1\").",
+            High,
+            "code.tls-in-transit",
+        ),
+        (
+            "java/trust-all-certificates",
+            "Certificate validation turned off",
+            "An X509TrustManager whose checkServerTrusted does nothing accepts any certificate.",
+            High,
+            "code.tls-in-transit",
+        ),
+        (
+            "java/permissive-hostname-verifier",
+            "Host name verification turned off",
+            "A HostnameVerifier that returns true accepts a certificate for any host.",
+            High,
+            "code.tls-in-transit",
+        ),
+        (
+            "java/unsafe-deserialization",
+            "Java deserialization of a stream",
+            "new ObjectInputStream(…): deserializing untrusted input can execute code.",
+            Medium,
+            "code.owasp-top-10",
+        ),
+        (
+            "java/command-execution",
+            "Operating-system command execution",
+            "Runtime.exec or ProcessBuilder: review that no request data reaches the command.",
+            Low,
+            "code.owasp-top-10",
+        ),
+        (
             "p2/admin-action-without-role",
             "P2 admin action without an admin role",
             "A webwork action linked from an administration menu has no `roles-required` of admin or sysadmin, so any logged-in user may call it directly.",
@@ -251,6 +300,8 @@ pub struct Collector {
     /// Scripts that may reach external hosts, parsed at the end only when a Forge app owns
     /// them (chain, language, bytes), within [`EGRESS_BUDGET`] bytes in all.
     egress: Mutex<(u64, Vec<Script>)>,
+    /// Crypto, TLS and injection smells of Java sources.
+    smells: Mutex<Vec<(Vec<String>, Vec<vendorsec_code::Smell>)>>,
     /// Files that set up an encrypting tenant store (ACE store adapter, JPA converter of
     /// the shared secret).
     secret_stores: Mutex<Vec<Vec<String>>>,
@@ -395,6 +446,28 @@ impl Collector {
 
     /// A Java source file: methods whose annotations the checks read.
     pub fn java(&self, chain: &[String], source: &[u8]) {
+        const SMELL_MARKERS: [&str; 8] = [
+            "MessageDigest",
+            "Cipher",
+            "SSLContext",
+            "checkServerTrusted",
+            "HostnameVerifier",
+            "ObjectInputStream",
+            "getRuntime",
+            "ProcessBuilder",
+        ];
+        if SMELL_MARKERS
+            .iter()
+            .any(|m| memchr::memmem::find(source, m.as_bytes()).is_some())
+        {
+            let smells = vendorsec_code::java_smells(source);
+            if !smells.is_empty() {
+                self.smells
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((chain.to_vec(), smells));
+            }
+        }
         if memchr::memmem::find(source, b"AttributeConverter").is_some()
             && ["sharedSecret", "SharedSecret", "AtlassianHost"]
                 .iter()
@@ -551,6 +624,14 @@ impl Collector {
         for (chain, line, text) in no_auth {
             out.findings
                 .push(usage::no_auth_finding(&chain, line, &text));
+        }
+        let mut smells = self
+            .smells
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        smells.sort_by(|a, b| a.0.cmp(&b.0));
+        for (chain, list) in &smells {
+            out.findings.extend(usage::smell_findings(chain, list));
         }
         for (chain, kind, bytes) in files {
             let path = chain.join("!/");

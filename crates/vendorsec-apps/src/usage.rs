@@ -685,3 +685,79 @@ pub(crate) fn plaintext_secret(
         .push(Location::new(&origin, fw.line, 0, fw.line, 0));
     f
 }
+
+/// Findings for the crypto, TLS and injection smells of one Java file.
+pub(crate) fn smell_findings(chain: &[String], smells: &[vendorsec_code::Smell]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for s in smells {
+        let (rule, severity, confidence, message, remediation) = match s.kind {
+            "weak-hash" if s.about_passwords => (
+                "java/weak-password-hash",
+                Severity::High,
+                vendorsec_core::Confidence::Medium,
+                "Passwords are hashed with MD5 or SHA-1, which are fast and unsalted here: stolen hashes are cracked quickly.",
+                "Use bcrypt, scrypt, Argon2 or PBKDF2 with a per-user salt (Atlassian's PasswordEncoder in P2 apps).",
+            ),
+            "weak-cipher" => (
+                "java/weak-cipher",
+                Severity::Medium,
+                vendorsec_core::Confidence::High,
+                "A weak cipher or ECB mode is used (a bare \"AES\" or \"DES\" means ECB).",
+                "Use AES/GCM/NoPadding with a random nonce, or a library such as Tink.",
+            ),
+            "legacy-tls" => (
+                "java/legacy-tls",
+                Severity::High,
+                vendorsec_core::Confidence::High,
+                "The SSLContext is pinned to SSL or TLS 1.0/1.1.",
+                "Use SSLContext.getInstance(\"TLS\") (or TLSv1.3) and let the JDK negotiate TLS 1.2 or later.",
+            ),
+            "trust-all-certificates" => (
+                "java/trust-all-certificates",
+                Severity::High,
+                vendorsec_core::Confidence::High,
+                "checkServerTrusted does nothing: any certificate, an attacker's included, is accepted.",
+                "Remove the custom TrustManager; to trust a private CA, load it into a KeyStore and use the default TrustManagerFactory.",
+            ),
+            "permissive-hostname-verifier" => (
+                "java/permissive-hostname-verifier",
+                Severity::High,
+                vendorsec_core::Confidence::High,
+                "The HostnameVerifier accepts every host name.",
+                "Remove the custom HostnameVerifier and use the default one.",
+            ),
+            "unsafe-deserialization" => (
+                "java/unsafe-deserialization",
+                Severity::Medium,
+                vendorsec_core::Confidence::Medium,
+                "A stream is deserialized with ObjectInputStream; untrusted input can execute code through gadget classes.",
+                "Do not deserialize untrusted data; use JSON, or an ObjectInputFilter allow-list.",
+            ),
+            "command-execution" => (
+                "java/command-execution",
+                Severity::Low,
+                vendorsec_core::Confidence::Low,
+                "An operating-system command is run; request data reaching it would allow command injection.",
+                "Avoid shelling out; pass arguments as an array, never through a shell, and validate them against an allow-list.",
+            ),
+            _ => continue,
+        };
+        let mut f = finding(
+            chain,
+            Check {
+                rule,
+                severity,
+                message: message.to_owned(),
+                evidence: s.evidence.clone(),
+                remediation,
+                line: s.line,
+                identity: format!("{}|{}|{}", chain.join("!/"), s.kind, s.evidence),
+            },
+        );
+        f.confidence = confidence;
+        f.locations[0].column = s.column;
+        f.data.remove("descriptor");
+        out.push(f);
+    }
+    out
+}

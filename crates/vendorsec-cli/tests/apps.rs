@@ -762,3 +762,36 @@ fn tenant_secrets_in_plaintext_framework_stores() {
             .any(|f| f["rule"] == "connect/plaintext-shared-secret")
     );
 }
+
+#[test]
+fn java_crypto_and_tls_smells_anywhere_in_the_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("src/Auth.java"),
+        "class Auth {\n    String hashPassword(String password) throws Exception {\n        return new String(java.security.MessageDigest.getInstance(\"MD5\").digest(password.getBytes()));\n    }\n    byte[] etag(byte[] b) throws Exception { return java.security.MessageDigest.getInstance(\"MD5\").digest(b); }\n    void tls() throws Exception { javax.net.ssl.SSLContext.getInstance(\"TLSv1\"); javax.net.ssl.SSLContext.getInstance(\"TLS\"); }\n}\n",
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", "src", "--format", "json"]));
+    let got: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["rule"].as_str().unwrap(),
+                f["guideline"].as_str().unwrap(),
+                f["locations"][0]["line"]
+            )
+        })
+        .collect();
+    // The MD5 of an ETag is not a password hash: not reported.
+    assert_eq!(
+        got,
+        vec![
+            "java/weak-password-hash code.salted-password-hashing 3",
+            "java/legacy-tls code.tls-in-transit 6"
+        ]
+    );
+}

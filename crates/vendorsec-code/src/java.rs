@@ -218,6 +218,252 @@ class Hooks {
         #[test]
         fn never_panics(src in "\\PC{0,400}") {
             let _ = java_methods(src.as_bytes());
+            let _ = java_smells(src.as_bytes());
         }
+    }
+}
+
+/// A security smell in Java code (section 2.3 of the research's requirements).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Smell {
+    /// `weak-hash`, `weak-cipher`, `legacy-tls`, `trust-all-certificates`,
+    /// `permissive-hostname-verifier`, `unsafe-deserialization`, `command-execution`.
+    pub kind: &'static str,
+    /// The expression as written (truncated).
+    pub evidence: String,
+    /// The enclosing method or class mentions passwords (for weak hashing).
+    pub about_passwords: bool,
+    pub line: u64,
+    pub column: u64,
+}
+
+fn string_arg(n: Node<'_>, src: &[u8]) -> Option<String> {
+    let args = n.child_by_field_name("arguments")?;
+    let first = args.named_child(0)?;
+    if first.kind() != "string_literal" {
+        return None;
+    }
+    let t = text(first, src);
+    Some(t.trim_matches('"').to_owned())
+}
+
+/// The smallest enclosing method or class text, lower-cased (for context words).
+fn context_mentions(n: Node<'_>, src: &[u8], words: &[&str]) -> bool {
+    let mut cur = n.parent();
+    while let Some(p) = cur {
+        if p.kind() == "method_declaration" || p.kind() == "class_declaration" {
+            let t = text(p, src).to_ascii_lowercase();
+            return words.iter().any(|w| t.contains(w));
+        }
+        cur = p.parent();
+    }
+    false
+}
+
+fn body_is_empty(method: Node<'_>, src: &[u8]) -> bool {
+    method.child_by_field_name("body").is_some_and(|b| {
+        let inner = text(b, src).trim_start_matches('{').trim_end_matches('}');
+        inner.lines().all(|l| {
+            let l = l.trim();
+            l.is_empty() || l.starts_with("//")
+        })
+    })
+}
+
+fn returns_true(body: Node<'_>, src: &[u8]) -> bool {
+    let t: String = text(body, src).split_whitespace().collect();
+    t == "{returntrue;}" || t == "true"
+}
+
+/// Crypto, TLS and injection smells in a Java source file.
+#[must_use]
+pub fn java_smells(source: &[u8]) -> Vec<Smell> {
+    if source.len() > MAX_SOURCE_BYTES {
+        return Vec::new();
+    }
+    let mut parser = Parser::new();
+    if parser
+        .set_language(&tree_sitter_java::LANGUAGE.into())
+        .is_err()
+    {
+        return Vec::new();
+    }
+    let Some(tree) = parser.parse(source, None) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    let mut seen = 0usize;
+    let mut push = |kind: &'static str, n: Node<'_>, about_passwords: bool| {
+        let pos = n.start_position();
+        let ev: String = text(n, source)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        out.push(Smell {
+            kind,
+            evidence: ev.chars().take(160).collect(),
+            about_passwords,
+            line: pos.row as u64 + 1,
+            column: pos.column as u64 + 1,
+        });
+    };
+    while let Some(n) = stack.pop() {
+        seen += 1;
+        if seen > 2_000_000 {
+            break;
+        }
+        match n.kind() {
+            "method_invocation" => {
+                let name = n
+                    .child_by_field_name("name")
+                    .map_or("", |x| text(x, source));
+                let object = n
+                    .child_by_field_name("object")
+                    .map_or("", |x| text(x, source));
+                let object = object.rsplit('.').next().unwrap_or(object);
+                match (object, name) {
+                    ("MessageDigest", "getInstance") => {
+                        if let Some(alg) = string_arg(n, source) {
+                            let a = alg.to_ascii_uppercase().replace('-', "");
+                            if a == "MD5" || a == "SHA1" || a == "MD2" || a == "MD4" {
+                                push(
+                                    "weak-hash",
+                                    n,
+                                    context_mentions(n, source, &["password", "passwd", "pwd"]),
+                                );
+                            }
+                        }
+                    }
+                    ("Cipher", "getInstance") => {
+                        if let Some(t) = string_arg(n, source) {
+                            let u = t.to_ascii_uppercase();
+                            // A bare algorithm name means the provider's default, ECB.
+                            if u.contains("/ECB/")
+                                || !u.contains('/')
+                                    && (u == "AES"
+                                        || u == "DES"
+                                        || u == "DESEDE"
+                                        || u == "BLOWFISH")
+                                || u.starts_with("DES")
+                                || u.starts_with("RC4")
+                                || u.starts_with("ARCFOUR")
+                            {
+                                push("weak-cipher", n, false);
+                            }
+                        }
+                    }
+                    ("SSLContext", "getInstance") => {
+                        if let Some(p) = string_arg(n, source)
+                            && matches!(p.as_str(), "SSL" | "SSLv2" | "SSLv3" | "TLSv1" | "TLSv1.1")
+                        {
+                            push("legacy-tls", n, false);
+                        }
+                    }
+                    (_, "exec") if text(n, source).contains("getRuntime()") => {
+                        push("command-execution", n, false)
+                    }
+                    _ => {}
+                }
+            }
+            "object_creation_expression" => {
+                let ty = n
+                    .child_by_field_name("type")
+                    .map_or("", |x| text(x, source));
+                match ty {
+                    "ObjectInputStream" | "java.io.ObjectInputStream" => {
+                        push("unsafe-deserialization", n, false)
+                    }
+                    "ProcessBuilder" => push("command-execution", n, false),
+                    _ => {}
+                }
+            }
+            "method_declaration" => {
+                let name = n
+                    .child_by_field_name("name")
+                    .map_or("", |x| text(x, source));
+                if name == "checkServerTrusted" && body_is_empty(n, source) {
+                    push("trust-all-certificates", n, false);
+                }
+                if name == "verify"
+                    && let Some(b) = n.child_by_field_name("body")
+                    && returns_true(b, source)
+                    && context_mentions(n, source, &["hostnameverifier"])
+                {
+                    push("permissive-hostname-verifier", n, false);
+                }
+            }
+            "lambda_expression" => {
+                // (hostname, session) -> true
+                if let Some(b) = n.child_by_field_name("body")
+                    && returns_true(b, source)
+                    && n.child_by_field_name("parameters")
+                        .is_some_and(|p| text(p, source).contains(','))
+                    && [n.parent(), n.parent().and_then(|p| p.parent())]
+                        .into_iter()
+                        .flatten()
+                        .any(|p| {
+                            let t = text(p, source);
+                            t.contains("HostnameVerifier") || t.contains("hostnameVerifier")
+                        })
+                {
+                    push("permissive-hostname-verifier", n, false);
+                }
+            }
+            _ => {}
+        }
+        let mut c = n.walk();
+        for ch in n.named_children(&mut c) {
+            stack.push(ch);
+        }
+    }
+    out.sort_by_key(|s| (s.line, s.column));
+    out
+}
+
+#[cfg(test)]
+mod smell_tests {
+    use super::*;
+
+    #[test]
+    fn crypto_tls_and_injection_smells() {
+        let src = br#"class Smells {
+    String hashPassword(String password) throws Exception {
+        return hex(java.security.MessageDigest.getInstance("MD5").digest(password.getBytes()));
+    }
+    byte[] checksum(byte[] b) throws Exception { return MessageDigest.getInstance("SHA-1").digest(b); }
+    byte[] good(byte[] b) throws Exception { return MessageDigest.getInstance("SHA-256").digest(b); }
+    void cipher() throws Exception { Cipher.getInstance("AES/ECB/PKCS5Padding"); Cipher.getInstance("AES"); Cipher.getInstance("AES/GCM/NoPadding"); }
+    void tls() throws Exception { SSLContext.getInstance("TLSv1"); SSLContext.getInstance("TLSv1.3"); }
+    X509TrustManager tm = new X509TrustManager() {
+        public void checkClientTrusted(X509Certificate[] c, String a) {}
+        public void checkServerTrusted(X509Certificate[] c, String a) {
+            // trust everyone
+        }
+        public X509Certificate[] getAcceptedIssuers() { return null; }
+    };
+    void hv(HttpsURLConnection c) { c.setHostnameVerifier((host, session) -> true); }
+    Object read(InputStream in) throws Exception { return new ObjectInputStream(in).readObject(); }
+    void run(String cmd) throws Exception { Runtime.getRuntime().exec(cmd); }
+}
+"#;
+        let got: Vec<String> = java_smells(src)
+            .iter()
+            .map(|s| format!("{} l{} pw={}", s.kind, s.line, s.about_passwords))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "weak-hash l3 pw=true",
+                "weak-hash l5 pw=false",
+                "weak-cipher l7 pw=false",
+                "weak-cipher l7 pw=false",
+                "legacy-tls l8 pw=false",
+                "trust-all-certificates l11 pw=false",
+                "permissive-hostname-verifier l16 pw=false",
+                "unsafe-deserialization l17 pw=false",
+                "command-execution l18 pw=false",
+            ]
+        );
     }
 }

@@ -14,7 +14,7 @@ mod java;
 
 use std::collections::HashMap;
 
-pub use java::{Annotation, JavaMethod, java_methods};
+pub use java::{Annotation, JavaMethod, Smell, java_methods, java_smells};
 use tree_sitter::{Node, Parser};
 
 /// Largest source file parsed (bundles and minified files beyond it are skipped).
