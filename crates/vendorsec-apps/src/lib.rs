@@ -23,7 +23,7 @@ pub use vendorsec_code::MAX_SOURCE_BYTES;
 use vendorsec_core::Finding;
 
 /// The rules of this analyser: id, name, description, default severity, guideline item.
-pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 30] = {
+pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 31] = {
     use vendorsec_core::Severity::{High, Low, Medium};
     [
         (
@@ -230,6 +230,13 @@ pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 30] = {
             "code.owasp-top-10",
         ),
         (
+            "p2/velocity-escaping-disabled",
+            "Velocity template opts out of HTML escaping",
+            "A Velocity template turns automatic HTML escaping off (`#disable_html_escaping()` or `## @noautoescape`): every reference it renders is output raw, so request data in it is cross-site scripting.",
+            Medium,
+            "code.owasp-top-10",
+        ),
+        (
             "p2/admin-action-without-role",
             "P2 admin action without an admin role",
             "A webwork action linked from an administration menu has no `roles-required` of admin or sysadmin, so any logged-in user may call it directly.",
@@ -300,6 +307,8 @@ pub struct Collector {
     /// Scripts that may reach external hosts, parsed at the end only when a Forge app owns
     /// them (chain, language, bytes), within [`EGRESS_BUDGET`] bytes in all.
     egress: Mutex<(u64, Vec<Script>)>,
+    /// Findings made during the walk (Velocity opt-outs).
+    extra: Mutex<Vec<Finding>>,
     /// Crypto, TLS and injection smells of Java sources.
     smells: Mutex<Vec<(Vec<String>, Vec<vendorsec_code::Smell>)>>,
     /// Files that set up an encrypting tenant store (ACE store adapter, JPA converter of
@@ -322,6 +331,12 @@ const JAVA_ANNOTATIONS: [&str; 6] = [
     "IgnoreJwt",
     "ContextJwt",
 ];
+
+/// Whether a blob is a Velocity template.
+#[must_use]
+pub fn wants_velocity(chain: &[String]) -> bool {
+    chain.last().is_some_and(|l| l.ends_with(".vm"))
+}
 
 /// Whether a blob is Java source (outside build output).
 #[must_use]
@@ -544,6 +559,24 @@ impl Collector {
         }
     }
 
+    /// A Velocity template: escaping opt-outs (DC-XSS-01).
+    pub fn velocity(&self, chain: &[String], text: &[u8]) {
+        let t = String::from_utf8_lossy(text);
+        for (i, line) in t.lines().enumerate() {
+            let l = line.trim();
+            if l.contains("#disable_html_escaping()")
+                || (l.starts_with("##") && l.contains("@noautoescape"))
+            {
+                let f = usage::velocity_finding(chain, i as u64 + 1, l);
+                self.extra
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(f);
+                break;
+            }
+        }
+    }
+
     /// A configuration or script file: `AC_OPTS=no-auth` turns atlassian-connect-express
     /// authentication off.
     pub fn config(&self, chain: &[String], text: &[u8]) {
@@ -625,6 +658,11 @@ impl Collector {
             out.findings
                 .push(usage::no_auth_finding(&chain, line, &text));
         }
+        out.findings.extend(
+            self.extra
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
         let mut smells = self
             .smells
             .into_inner()

@@ -761,3 +761,18 @@ pub(crate) fn smell_findings(chain: &[String], smells: &[vendorsec_code::Smell])
     }
     out
 }
+
+/// DC-XSS-01: a Velocity template that turns escaping off.
+pub(crate) fn velocity_finding(chain: &[String], line: u64, text: &str) -> Finding {
+    let mut f = finding(chain, Check {
+        rule: "p2/velocity-escaping-disabled",
+        severity: Severity::Medium,
+        message: "The template turns automatic HTML escaping off: every reference it renders is output raw.".into(),
+        evidence: text.chars().take(160).collect(),
+        remediation: "Remove the opt-out; render HTML only from references whose names end in Html and that hold markup the app built and escaped itself.",
+        line,
+        identity: format!("{}|{line}", chain.join("!/")),
+    });
+    f.data.remove("descriptor");
+    f
+}

@@ -22,7 +22,8 @@ pub(crate) fn feed_text(
     let code = apps.is_some() && vendorsec_apps::wants_code(&origin.chain);
     let config = apps.is_some() && vendorsec_apps::wants_config(&origin.chain);
     let java = apps.is_some() && vendorsec_apps::wants_java(&origin.chain);
-    if dep_kind.is_none() && app_kind.is_none() && !code && !config && !java {
+    let velocity = apps.is_some() && vendorsec_apps::wants_velocity(&origin.chain);
+    if dep_kind.is_none() && app_kind.is_none() && !code && !config && !java && !velocity {
         return Ok(None);
     }
     let mut buf = head.to_vec();
@@ -45,6 +46,12 @@ pub(crate) fn feed_text(
         && buf.len() as u64 <= MAX_DESCRIPTOR_BYTES
     {
         apps.config(&origin.chain, &buf);
+    }
+    if velocity
+        && let Some(apps) = apps
+        && buf.len() as u64 <= MAX_DESCRIPTOR_BYTES
+    {
+        apps.velocity(&origin.chain, &buf);
     }
     if java
         && let Some(apps) = apps

@@ -795,3 +795,46 @@ fn java_crypto_and_tls_smells_anywhere_in_the_tree() {
         ]
     );
 }
+
+#[test]
+fn velocity_templates_that_turn_escaping_off() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(
+        dir.path().join("templates/raw.vm"),
+        "## @noautoescape\n<div>$req.getParameter('q')</div>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("templates/jira.vm"),
+        "#disable_html_escaping()\n<p>$comment</p>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("templates/fine.vm"),
+        "<p>$comment</p>\n<p>$bodyHtml</p>\n",
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", "templates", "--format", "json"]));
+    let mut got: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}:{}",
+                f["rule"].as_str().unwrap(),
+                f["locations"][0]["origin"].as_str().unwrap(),
+                f["locations"][0]["line"]
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            "p2/velocity-escaping-disabled templates/jira.vm:1",
+            "p2/velocity-escaping-disabled templates/raw.vm:1"
+        ]
+    );
+}
