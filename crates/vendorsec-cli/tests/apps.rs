@@ -1,7 +1,10 @@
 //! End-to-end tests of app analysis: one app of each kind in a tree, `scan`, `inspect` and
 //! `diff`.
 
-use std::io::{Cursor, Write};
+mod common;
+
+use common::{json, zip_of};
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -15,16 +18,6 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 const CONNECT_GOOD: &str = r#"{
@@ -44,16 +37,6 @@ const PLUGIN: &str = r#"<atlassian-plugin key="com.example.dc" name="DC app">
   <rest key="api" path="/dc" version="1.0"/>
 </atlassian-plugin>"#;
 
-fn jar(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, data) in entries {
-        w.start_file(*name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
 fn tree(dir: &Path) {
     for sub in ["connect", "forge", "p2/src/main/resources", "dist"] {
         std::fs::create_dir_all(dir.join("apps").join(sub)).unwrap();
@@ -71,7 +54,7 @@ fn tree(dir: &Path) {
     .unwrap();
     std::fs::write(
         dir.join("apps/dist/dc-app-2.0.0.jar"),
-        jar(&[
+        zip_of(&[
             ("atlassian-plugin.xml", PLUGIN.as_bytes()),
             ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"),
         ]),
@@ -681,7 +664,7 @@ fn bytecode_and_source_give_the_same_finding() {
     std::fs::create_dir_all(dir.path().join("dist")).unwrap();
     std::fs::write(
         dir.path().join("dist/plugin-1.0.jar"),
-        jar(&[
+        zip_of(&[
             ("atlassian-plugin.xml", descriptor.as_bytes()),
             ("com/example/ConfigResource.class", &class),
         ]),

@@ -1,7 +1,11 @@
 //! End-to-end tests of dependency inventory, the advisory database, matching and SBOM
 //! output, with the real OSV advisories in `shared/data/advisories`.
 
-use std::io::{BufRead, BufReader, Cursor, Read, Write};
+mod common;
+
+use common::{json, zip_of};
+
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -23,26 +27,6 @@ fn bin() -> Command {
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     bin().current_dir(dir).args(args).output().unwrap()
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, data) in entries {
-        w.start_file(*name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
 }
 
 fn jar(group: &str, artifact: &str, version: &str) -> Vec<u8> {

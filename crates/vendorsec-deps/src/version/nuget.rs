@@ -4,15 +4,7 @@
 
 use std::cmp::Ordering;
 
-fn num_cmp(a: &str, b: &str) -> Ordering {
-    let a = a.trim_start_matches('0');
-    let b = b.trim_start_matches('0');
-    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
-}
-
-fn is_num(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
-}
+use super::semver::{is_num, num_cmp, pre_cmp};
 
 pub(crate) fn compare(a: &str, b: &str) -> Ordering {
     let split = |v: &str| -> (Vec<String>, Option<String>) {
@@ -44,27 +36,7 @@ pub(crate) fn compare(a: &str, b: &str) -> Ordering {
         (None, None) => Ordering::Equal,
         (None, Some(_)) => Ordering::Greater,
         (Some(_), None) => Ordering::Less,
-        (Some(p), Some(q)) => {
-            let mut x = p.split('.');
-            let mut y = q.split('.');
-            loop {
-                match (x.next(), y.next()) {
-                    (None, None) => return Ordering::Equal,
-                    (None, Some(_)) => return Ordering::Less,
-                    (Some(_), None) => return Ordering::Greater,
-                    (Some(l), Some(r)) => {
-                        let o = match (is_num(l), is_num(r)) {
-                            (true, true) => num_cmp(l, r),
-                            (true, false) => Ordering::Less,
-                            (false, true) => Ordering::Greater,
-                            (false, false) => l.cmp(r),
-                        };
-                        if o != Ordering::Equal {
-                            return o;
-                        }
-                    }
-                }
-            }
-        }
+        // Labels were lower-cased above: NuGet compares them case-insensitively.
+        (Some(p), Some(q)) => pre_cmp(&p, &q),
     }
 }

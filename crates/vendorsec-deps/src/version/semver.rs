@@ -6,13 +6,13 @@
 
 use std::cmp::Ordering;
 
-fn num_cmp(a: &str, b: &str) -> Ordering {
+pub(super) fn num_cmp(a: &str, b: &str) -> Ordering {
     let a = a.trim_start_matches('0');
     let b = b.trim_start_matches('0');
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
-fn is_num(s: &str) -> bool {
+pub(super) fn is_num(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
@@ -59,7 +59,8 @@ fn core_cmp(a: &[&str], b: &[&str]) -> Ordering {
     Ordering::Equal
 }
 
-fn pre_cmp(a: &str, b: &str) -> Ordering {
+/// SemVer pre-release precedence (dot-separated identifiers; numbers below words).
+pub(super) fn pre_cmp(a: &str, b: &str) -> Ordering {
     let mut x = a.split('.');
     let mut y = b.split('.');
     loop {
