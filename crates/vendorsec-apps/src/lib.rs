@@ -23,7 +23,7 @@ pub use vendorsec_code::MAX_SOURCE_BYTES;
 use vendorsec_core::Finding;
 
 /// The rules of this analyser: id, name, description, default severity, guideline item.
-pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 31] = {
+pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 33] = {
     use vendorsec_core::Severity::{High, Low, Medium};
     [
         (
@@ -237,6 +237,20 @@ pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 31] = {
             "code.owasp-top-10",
         ),
         (
+            "p2/admin-without-websudo",
+            "P2 admin endpoint without WebSudo",
+            "A method annotated @AdminOnly or @SystemAdminOnly (on it or its class) has no @WebSudoRequired: an administrator's stolen session can use it without re-authenticating.",
+            Low,
+            "code.owasp-top-10",
+        ),
+        (
+            "connect/security-ignored-path",
+            "Spring Security ignores a Connect app URL",
+            "web.ignoring() covers a module, webhook or lifecycle URL of the descriptor, or every URL: requests to it skip the security filter chain.",
+            High,
+            "code.owasp-top-10",
+        ),
+        (
             "p2/admin-action-without-role",
             "P2 admin action without an admin role",
             "A webwork action linked from an administration menu has no `roles-required` of admin or sysadmin, so any logged-in user may call it directly.",
@@ -309,6 +323,8 @@ pub struct Collector {
     egress: Mutex<(u64, Vec<Script>)>,
     /// Findings made during the walk (Velocity opt-outs).
     extra: Mutex<Vec<Finding>>,
+    /// Spring Security `ignoring()` patterns, per Java file.
+    ignored: Mutex<Vec<(Vec<String>, Vec<vendorsec_code::IgnoredPath>)>>,
     /// Crypto, TLS and injection smells of Java sources.
     smells: Mutex<Vec<(Vec<String>, Vec<vendorsec_code::Smell>)>>,
     /// Files that set up an encrypting tenant store (ACE store adapter, JPA converter of
@@ -323,7 +339,9 @@ type Script = (Vec<String>, vendorsec_code::Lang, Vec<u8>);
 const EGRESS_BUDGET: u64 = 64 << 20;
 
 /// Annotations whose methods the Java checks read.
-const JAVA_ANNOTATIONS: [&str; 6] = [
+const JAVA_ANNOTATIONS: [&str; 8] = [
+    "AdminOnly",
+    "SystemAdminOnly",
     "AnonymousAllowed",
     "UnrestrictedAccess",
     "AnonymousSiteAccess",
@@ -471,6 +489,15 @@ impl Collector {
             "getRuntime",
             "ProcessBuilder",
         ];
+        if memchr::memmem::find(source, b"ignoring()").is_some() {
+            let paths = vendorsec_code::ignored_paths(source);
+            if !paths.is_empty() {
+                self.ignored
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((chain.to_vec(), paths));
+            }
+        }
         if SMELL_MARKERS
             .iter()
             .any(|m| memchr::memmem::find(source, m.as_bytes()).is_some())
@@ -636,6 +663,11 @@ impl Collector {
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         java.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut ignored = self
+            .ignored
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        ignored.sort_by(|a, b| a.0.cmp(&b.0));
         let (_, mut egress) = self
             .egress
             .into_inner()
@@ -720,6 +752,12 @@ impl Collector {
                     }
                     if kind == DescriptorKind::Connect {
                         let root = prefix(&chain);
+                        let mine: Vec<&(Vec<String>, Vec<vendorsec_code::IgnoredPath>)> = ignored
+                            .iter()
+                            .filter(|(c, _)| owner(c).as_deref() == Some(root.as_str()))
+                            .collect();
+                        out.findings
+                            .extend(usage::ignored_paths(&mut profile, &chain, &mine));
                         let under = |p: &[String]| p.join("!/").starts_with(root.as_str());
                         let framework = deps.iter().find(|d| {
                             under(&d.path)

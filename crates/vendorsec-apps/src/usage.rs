@@ -528,6 +528,28 @@ pub(crate) fn java_checks(
                             auth: format!("anonymous (@{a})"),
                         });
                     }
+                    let admin = ["AdminOnly", "SystemAdminOnly"]
+                        .into_iter()
+                        .find(|a| m.has(a));
+                    if let Some(a) = admin
+                        && !m.has("WebSudoRequired")
+                        && (http.is_some() || m.annotations.iter().any(|x| x.name == a))
+                    {
+                        push(
+                            "p2/admin-without-websudo",
+                            if changes {
+                                Severity::Medium
+                            } else {
+                                Severity::Low
+                            },
+                            format!(
+                                "{name} is for administrators (@{a}) but does not require WebSudo (@WebSudoRequired){}.",
+                                if changes { " and changes data" } else { "" }
+                            ),
+                            "Annotate the resource or method with @WebSudoRequired so administrators confirm their password before using it.",
+                            &format!("@{a} without @WebSudoRequired"),
+                        );
+                    }
                     if m.has("XsrfProtectionExcluded") && (changes || http.is_none()) {
                         push(
                             "p2/xsrf-check-disabled",
@@ -775,4 +797,79 @@ pub(crate) fn velocity_finding(chain: &[String], line: u64, text: &str) -> Findi
     });
     f.data.remove("descriptor");
     f
+}
+
+/// Whether an Ant-style pattern (`/a/*`, `/a/**`, `/**`) covers a path.
+fn ant_matches(pattern: &str, path: &str) -> bool {
+    let pat: Vec<&str> = pattern.trim_end_matches('/').split('/').collect();
+    let segs: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    fn go(p: &[&str], s: &[&str]) -> bool {
+        match (p.first(), s.first()) {
+            (None, None) => true,
+            (Some(&"**"), _) => go(&p[1..], s) || (!s.is_empty() && go(p, &s[1..])),
+            (Some(a), Some(b)) => {
+                (*a == "*" || a == b || (b.starts_with('{') && b.ends_with('}')))
+                    && go(&p[1..], &s[1..])
+            }
+            _ => false,
+        }
+    }
+    go(&pat, &segs)
+}
+
+/// CS-AUTH-02 (rest): Spring Security `ignoring()` patterns over the app's own URLs.
+pub(crate) fn ignored_paths(
+    profile: &mut AppProfile,
+    descriptor: &[String],
+    files: &[&(Vec<String>, Vec<vendorsec_code::IgnoredPath>)],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let key = profile.key.clone();
+    let mut added = Vec::new();
+    for (chain, paths) in files {
+        let origin = Origin {
+            chain: chain.clone(),
+            commit: None,
+        };
+        for p in paths {
+            added.push(crate::model::Endpoint {
+                kind: "spring security ignoring()".into(),
+                url: p.pattern.clone(),
+                auth: "none: skips the security filter chain".into(),
+            });
+            let everything = matches!(p.pattern.as_str(), "/**" | "/*" | "**" | "/");
+            let served: Vec<&crate::model::Endpoint> = profile
+                .endpoints
+                .iter()
+                .filter(|e| url_path(&e.url).is_some_and(|u| ant_matches(&p.pattern, u)))
+                .collect();
+            let why = if everything {
+                "every URL of the app".to_owned()
+            } else if let Some(e) = served.first() {
+                format!("the descriptor's {} URL {}", e.kind, e.url)
+            } else {
+                continue;
+            };
+            let mut f = finding(
+                descriptor,
+                Check {
+                    rule: "connect/security-ignored-path",
+                    severity: Severity::High,
+                    message: format!(
+                        "Spring Security ignores {} ({why}); requests there skip the security filter chain.",
+                        p.pattern
+                    ),
+                    evidence: format!("web.ignoring() … \"{}\"", p.pattern),
+                    remediation: "Ignore only static resources; let module, webhook and lifecycle URLs go through the filter chain and atlassian-connect-spring-boot's JWT check.",
+                    line: 0,
+                    identity: format!("{key}|{}", p.pattern),
+                },
+            );
+            f.locations = vec![Location::new(&origin, p.line, p.column, p.line, p.column)];
+            out.push(f);
+        }
+    }
+    profile.endpoints.extend(added);
+    profile.sort();
+    out
 }

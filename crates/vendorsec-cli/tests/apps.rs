@@ -821,3 +821,77 @@ fn velocity_templates_that_turn_escaping_off() {
         ]
     );
 }
+
+#[test]
+fn admin_endpoints_without_websudo() {
+    let dir = tempfile::tempdir().unwrap();
+    let p2 = dir.path().join("p2");
+    std::fs::create_dir_all(p2.join("src/main/resources")).unwrap();
+    std::fs::create_dir_all(p2.join("src/main/java/x")).unwrap();
+    std::fs::write(
+        p2.join("src/main/resources/atlassian-plugin.xml"),
+        r#"<atlassian-plugin key="k.admin" name="A"/>"#,
+    )
+    .unwrap();
+    std::fs::write(
+        p2.join("src/main/java/x/AdminResource.java"),
+        "package x;\n@AdminOnly\npublic class AdminResource {\n    @POST\n    public void reset() {}\n}\n@AdminOnly\n@WebSudoRequired\nclass Careful {\n    @POST\n    public void reset() {}\n}\n",
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", "p2", "--format", "json"]));
+    let got: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["rule"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["locations"][0]["line"]
+            )
+        })
+        .collect();
+    assert_eq!(got, vec!["p2/admin-without-websudo medium 4"]);
+}
+
+#[test]
+fn spring_security_ignoring_the_apps_own_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let acsb = dir.path().join("acsb");
+    std::fs::create_dir_all(acsb.join("src/main/resources")).unwrap();
+    std::fs::create_dir_all(acsb.join("src/main/java/x")).unwrap();
+    std::fs::write(
+        acsb.join("src/main/resources/atlassian-connect.json"),
+        CONNECT_GOOD,
+    )
+    .unwrap();
+    std::fs::write(
+        acsb.join("src/main/java/x/Security.java"),
+        "package x;\nclass Security {\n    public void configure(WebSecurity web) {\n        web.ignoring().antMatchers(\"/css/**\", \"/installed\");\n    }\n}\n",
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", "acsb", "--format", "json"]));
+    let got: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}:{}",
+                f["rule"].as_str().unwrap(),
+                f["locations"][0]["origin"].as_str().unwrap(),
+                f["locations"][0]["line"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec!["connect/security-ignored-path acsb/src/main/java/x/Security.java:4"]
+    );
+    let msg = r["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("/installed") && msg.contains("lifecycle"),
+        "{msg}"
+    );
+}

@@ -219,6 +219,7 @@ class Hooks {
         fn never_panics(src in "\\PC{0,400}") {
             let _ = java_methods(src.as_bytes());
             let _ = java_smells(src.as_bytes());
+            let _ = ignored_paths(src.as_bytes());
         }
     }
 }
@@ -465,5 +466,95 @@ mod smell_tests {
                 "command-execution l18 pw=false",
             ]
         );
+    }
+}
+
+/// A path pattern Spring Security is told to ignore (`web.ignoring().antMatchers("/x/**")`):
+/// requests to it skip the security filter chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredPath {
+    pub pattern: String,
+    pub line: u64,
+    pub column: u64,
+}
+
+/// Spring Security `ignoring()` patterns in a Java source file.
+#[must_use]
+pub fn ignored_paths(source: &[u8]) -> Vec<IgnoredPath> {
+    if source.len() > MAX_SOURCE_BYTES {
+        return Vec::new();
+    }
+    let mut parser = Parser::new();
+    if parser
+        .set_language(&tree_sitter_java::LANGUAGE.into())
+        .is_err()
+    {
+        return Vec::new();
+    }
+    let Some(tree) = parser.parse(source, None) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    let mut seen = 0usize;
+    while let Some(n) = stack.pop() {
+        seen += 1;
+        if seen > 2_000_000 {
+            break;
+        }
+        if n.kind() == "method_invocation" {
+            let name = n
+                .child_by_field_name("name")
+                .map_or("", |x| text(x, source));
+            let object = n
+                .child_by_field_name("object")
+                .map_or("", |x| text(x, source));
+            if matches!(
+                name,
+                "antMatchers" | "requestMatchers" | "mvcMatchers" | "regexMatchers"
+            ) && object.contains("ignoring()")
+                && let Some(args) = n.child_by_field_name("arguments")
+            {
+                let mut c = args.walk();
+                for a in args.named_children(&mut c) {
+                    if a.kind() == "string_literal" {
+                        let pos = a.start_position();
+                        out.push(IgnoredPath {
+                            pattern: text(a, source).trim_matches('"').to_owned(),
+                            line: pos.row as u64 + 1,
+                            column: pos.column as u64 + 1,
+                        });
+                    }
+                }
+            }
+        }
+        let mut c = n.walk();
+        for ch in n.named_children(&mut c) {
+            stack.push(ch);
+        }
+    }
+    out.sort_by_key(|p| (p.line, p.column));
+    out
+}
+
+#[cfg(test)]
+mod ignored_tests {
+    use super::*;
+
+    #[test]
+    fn spring_security_ignoring_patterns() {
+        let src = br#"class Sec extends WebSecurityConfigurerAdapter {
+    public void configure(WebSecurity web) {
+        web.ignoring().antMatchers("/css/**", "/installed");
+        web.ignoring().requestMatchers(new AntPathRequestMatcher("/x"));
+    }
+    protected void configure(HttpSecurity http) { http.authorizeRequests().antMatchers("/open").permitAll(); }
+}
+"#;
+        let got: Vec<String> = ignored_paths(src)
+            .iter()
+            .map(|p| format!("{} l{}", p.pattern, p.line))
+            .collect();
+        assert_eq!(got, vec!["/css/** l3", "/installed l3"]);
     }
 }

@@ -14,7 +14,9 @@ mod java;
 
 use std::collections::HashMap;
 
-pub use java::{Annotation, JavaMethod, Smell, java_methods, java_smells};
+pub use java::{
+    Annotation, IgnoredPath, JavaMethod, Smell, ignored_paths, java_methods, java_smells,
+};
 use tree_sitter::{Node, Parser};
 
 /// Largest source file parsed (bundles and minified files beyond it are skipped).
