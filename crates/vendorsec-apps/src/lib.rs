@@ -489,6 +489,24 @@ impl Collector {
             "getRuntime",
             "ProcessBuilder",
         ];
+        if ["authenticatedAs", "AtlassianHostRestClients"]
+            .iter()
+            .any(|m| memchr::memmem::find(source, m.as_bytes()).is_some())
+        {
+            let calls = vendorsec_code::java_rest_calls(source);
+            if !calls.is_empty() {
+                self.code
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((
+                        chain.to_vec(),
+                        vendorsec_code::FileFacts {
+                            calls,
+                            ..vendorsec_code::FileFacts::default()
+                        },
+                    ));
+            }
+        }
         if memchr::memmem::find(source, b"ignoring()").is_some() {
             let paths = vendorsec_code::ignored_paths(source);
             if !paths.is_empty() {

@@ -895,3 +895,44 @@ fn spring_security_ignoring_the_apps_own_urls() {
         "{msg}"
     );
 }
+
+#[test]
+fn spring_boot_rest_calls_feed_the_scope_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let acsb = dir.path().join("acsb");
+    std::fs::create_dir_all(acsb.join("src/main/resources")).unwrap();
+    std::fs::create_dir_all(acsb.join("src/main/java/x")).unwrap();
+    let desc = CONNECT_GOOD.replace(r#""READ", "WRITE""#, r#""READ", "WRITE", "DELETE""#);
+    std::fs::write(acsb.join("src/main/resources/atlassian-connect.json"), desc).unwrap();
+    std::fs::write(
+        acsb.join("src/main/java/x/Issues.java"),
+        "package x;\nclass Issues {\n    void run(AtlassianHostRestClients clients, String key) {\n        clients.authenticatedAsAddon().getForObject(\"/rest/api/3/issue/{key}\", String.class, key);\n        clients.authenticatedAsAddon().put(\"/rest/api/3/issue/\" + key, null);\n    }\n}\n",
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", "acsb", "--format", "json"]));
+    let rules: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, vec!["connect/excess-scope"], "{}", r["findings"]);
+    let msg = r["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("declares DELETE") && msg.contains("need at most WRITE"),
+        "{msg}"
+    );
+    let places: Vec<&str> = r["findings"][0]["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["origin"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        places,
+        vec![
+            "acsb/src/main/java/x/Issues.java",
+            "acsb/src/main/resources/atlassian-connect.json"
+        ]
+    );
+}

@@ -558,3 +558,193 @@ mod ignored_tests {
         assert_eq!(got, vec!["/css/** l3", "/installed l3"]);
     }
 }
+
+/// `static final String X = "..."` constants of a Java file.
+fn java_constants(root: Node<'_>, src: &[u8]) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "variable_declarator"
+            && let (Some(name), Some(value)) = (
+                n.child_by_field_name("name"),
+                n.child_by_field_name("value"),
+            )
+            && value.kind() == "string_literal"
+        {
+            out.entry(text(name, src).to_owned())
+                .or_insert_with(|| text(value, src).trim_matches('"').to_owned());
+        }
+        let mut c = n.walk();
+        for ch in n.named_children(&mut c) {
+            stack.push(ch);
+        }
+    }
+    out
+}
+
+fn java_resolve(
+    n: Node<'_>,
+    src: &[u8],
+    consts: &std::collections::HashMap<String, String>,
+    depth: usize,
+) -> Option<String> {
+    if depth > 16 {
+        return None;
+    }
+    match n.kind() {
+        "string_literal" => Some(text(n, src).trim_matches('"').to_owned()),
+        "identifier" => consts.get(text(n, src)).cloned(),
+        "parenthesized_expression" => n
+            .named_child(0)
+            .and_then(|c| java_resolve(c, src, consts, depth + 1)),
+        "binary_expression" => {
+            let l = n.child_by_field_name("left")?;
+            let r = n.child_by_field_name("right")?;
+            let part = |x: Node<'_>| {
+                java_resolve(x, src, consts, depth + 1).or_else(|| Some("{p}".to_owned()))
+            };
+            let (a, b) = (part(l)?, part(r)?);
+            if a == "{p}" && b == "{p}" {
+                return None;
+            }
+            Some(format!("{a}{b}"))
+        }
+        _ => None,
+    }
+}
+
+/// Product REST calls through atlassian-connect-spring-boot's `AtlassianHostRestClients`
+/// (a Spring `RestTemplate`): `getForObject`, `postForEntity`, `put`, `delete`,
+/// `exchange(url, HttpMethod.X, …)`, with the URL resolved from literals, constants and
+/// concatenation.
+#[must_use]
+pub fn java_rest_calls(source: &[u8]) -> Vec<crate::RestCall> {
+    if source.len() > MAX_SOURCE_BYTES {
+        return Vec::new();
+    }
+    let mut parser = Parser::new();
+    if parser
+        .set_language(&tree_sitter_java::LANGUAGE.into())
+        .is_err()
+    {
+        return Vec::new();
+    }
+    let Some(tree) = parser.parse(source, None) else {
+        return Vec::new();
+    };
+    let root = tree.root_node();
+    let consts = java_constants(root, source);
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    let mut seen = 0usize;
+    while let Some(n) = stack.pop() {
+        seen += 1;
+        if seen > 2_000_000 {
+            break;
+        }
+        if n.kind() == "method_invocation" {
+            let name = n
+                .child_by_field_name("name")
+                .map_or("", |x| text(x, source));
+            let object = n
+                .child_by_field_name("object")
+                .map_or("", |x| text(x, source));
+            let method = match name {
+                "getForObject" | "getForEntity" => Some("GET"),
+                "postForObject" | "postForEntity" | "postForLocation" => Some("POST"),
+                "put" => Some("PUT"),
+                "delete" => Some("DELETE"),
+                "patchForObject" => Some("PATCH"),
+                "exchange" => None,
+                _ => {
+                    let mut c = n.walk();
+                    for ch in n.named_children(&mut c) {
+                        stack.push(ch);
+                    }
+                    continue;
+                }
+            };
+            let rest_client = object.contains("authenticatedAs")
+                || object.to_ascii_lowercase().contains("resttemplate")
+                || object.contains("RestClients");
+            if rest_client && let Some(args) = n.child_by_field_name("arguments") {
+                let first = args.named_child(0);
+                let method = method.map(str::to_owned).or_else(|| {
+                    args.named_child(1).map(|m| {
+                        text(m, source)
+                            .rsplit('.')
+                            .next()
+                            .unwrap_or("GET")
+                            .to_ascii_uppercase()
+                    })
+                });
+                let resolved = first.and_then(|f| java_resolve(f, source, &consts, 0));
+                let path = resolved.as_deref().and_then(crate::product_path);
+                if resolved.is_none() || path.is_some() {
+                    let pos = n.start_position();
+                    let ev: String = text(n, source)
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    out.push(crate::RestCall {
+                        api: crate::Api::ConnectServer,
+                        method: method.unwrap_or_else(|| "GET".to_owned()),
+                        path,
+                        expression: ev.chars().take(160).collect(),
+                        line: pos.row as u64 + 1,
+                        column: pos.column as u64 + 1,
+                        as_user: object.contains("authenticatedAsHostActor")
+                            || object.contains("authenticatedAs(") && object.contains("User"),
+                    });
+                }
+            }
+        }
+        let mut c = n.walk();
+        for ch in n.named_children(&mut c) {
+            stack.push(ch);
+        }
+    }
+    out.sort_by_key(|c| (c.line, c.column));
+    out
+}
+
+#[cfg(test)]
+mod rest_tests {
+    use super::*;
+
+    #[test]
+    fn acsb_rest_template_calls() {
+        let src = br#"class IssueService {
+    private static final String ISSUE = "/rest/api/3/issue/";
+    void run(AtlassianHostRestClients clients, String key, String url) {
+        clients.authenticatedAsAddon().getForObject("/rest/api/3/issue/{key}", String.class, key);
+        clients.authenticatedAsAddon().put(ISSUE + key, body);
+        clients.authenticatedAsHostActor().exchange("/rest/api/3/issue/" + key, HttpMethod.DELETE, null, Void.class);
+        clients.authenticatedAsAddon().getForObject(url, String.class);
+        restTemplate.getForObject("https://example.com/other", String.class);
+    }
+}
+"#;
+        let got: Vec<String> = java_rest_calls(src)
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {} l{}{}",
+                    c.method,
+                    c.path.as_deref().unwrap_or("UNRESOLVED"),
+                    c.line,
+                    if c.as_user { " asUser" } else { "" }
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "GET /rest/api/3/issue/{key} l4",
+                "PUT /rest/api/3/issue/{p} l5",
+                "DELETE /rest/api/3/issue/{p} l6 asUser",
+                "GET UNRESOLVED l7",
+            ]
+        );
+    }
+}

@@ -15,7 +15,8 @@ mod java;
 use std::collections::HashMap;
 
 pub use java::{
-    Annotation, IgnoredPath, JavaMethod, Smell, ignored_paths, java_methods, java_smells,
+    Annotation, IgnoredPath, JavaMethod, Smell, ignored_paths, java_methods, java_rest_calls,
+    java_smells,
 };
 use tree_sitter::{Node, Parser};
 
@@ -260,7 +261,7 @@ fn method_of(
 
 /// Normalise a resolved URL to a product path: absolute site URLs lose scheme and host, a
 /// leading unknown base (`{p}/rest/…`) is dropped, the query string goes.
-fn product_path(p: &str) -> Option<String> {
+pub(crate) fn product_path(p: &str) -> Option<String> {
     let mut s = p.trim().to_owned();
     if let Some(rest) = s
         .strip_prefix("https://")
