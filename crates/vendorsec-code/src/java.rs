@@ -66,6 +66,18 @@ impl JavaMethod {
     }
 }
 
+/// Parse a Java file (bounded in size); `None` for an oversized file or a parser failure.
+fn parse_java(source: &[u8]) -> Option<tree_sitter::Tree> {
+    if source.len() > MAX_SOURCE_BYTES {
+        return None;
+    }
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_java::LANGUAGE.into())
+        .ok()?;
+    parser.parse(source, None)
+}
+
 fn text<'a>(n: Node<'_>, src: &'a [u8]) -> &'a str {
     n.utf8_text(src).unwrap_or("")
 }
@@ -96,17 +108,7 @@ fn annotations(n: Node<'_>, src: &[u8]) -> Vec<Annotation> {
 /// Every method of every class in a Java source file, with annotations.
 #[must_use]
 pub fn java_methods(source: &[u8]) -> Vec<JavaMethod> {
-    if source.len() > MAX_SOURCE_BYTES {
-        return Vec::new();
-    }
-    let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_java::LANGUAGE.into())
-        .is_err()
-    {
-        return Vec::new();
-    }
-    let Some(tree) = parser.parse(source, None) else {
+    let Some(tree) = parse_java(source) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -279,17 +281,7 @@ fn returns_true(body: Node<'_>, src: &[u8]) -> bool {
 /// Crypto, TLS and injection smells in a Java source file.
 #[must_use]
 pub fn java_smells(source: &[u8]) -> Vec<Smell> {
-    if source.len() > MAX_SOURCE_BYTES {
-        return Vec::new();
-    }
-    let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_java::LANGUAGE.into())
-        .is_err()
-    {
-        return Vec::new();
-    }
-    let Some(tree) = parser.parse(source, None) else {
+    let Some(tree) = parse_java(source) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -481,17 +473,7 @@ pub struct IgnoredPath {
 /// Spring Security `ignoring()` patterns in a Java source file.
 #[must_use]
 pub fn ignored_paths(source: &[u8]) -> Vec<IgnoredPath> {
-    if source.len() > MAX_SOURCE_BYTES {
-        return Vec::new();
-    }
-    let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_java::LANGUAGE.into())
-        .is_err()
-    {
-        return Vec::new();
-    }
-    let Some(tree) = parser.parse(source, None) else {
+    let Some(tree) = parse_java(source) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -619,17 +601,7 @@ fn java_resolve(
 /// concatenation.
 #[must_use]
 pub fn java_rest_calls(source: &[u8]) -> Vec<crate::RestCall> {
-    if source.len() > MAX_SOURCE_BYTES {
-        return Vec::new();
-    }
-    let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_java::LANGUAGE.into())
-        .is_err()
-    {
-        return Vec::new();
-    }
-    let Some(tree) = parser.parse(source, None) else {
+    let Some(tree) = parse_java(source) else {
         return Vec::new();
     };
     let root = tree.root_node();
