@@ -9,6 +9,14 @@ pub const MAX_CLASS_BYTES: usize = 16 << 20;
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Const {
     Utf8(String),
+    /// CONSTANT_Class: index of its name.
+    Class(u16),
+    /// CONSTANT_String: index of its text.
+    Str(u16),
+    /// CONSTANT_Methodref / InterfaceMethodref: class index, name-and-type index.
+    MethodRef(u16, u16),
+    /// CONSTANT_NameAndType: name index, descriptor index.
+    NameAndType(u16, u16),
     Other,
     /// The unusable slot after a Long or Double.
     Gap,
@@ -50,14 +58,23 @@ pub struct ClassAnnotation {
 pub struct ClassMethod {
     pub name: String,
     pub annotations: Vec<ClassAnnotation>,
+    /// The bytecode of the method's Code attribute (empty for abstract methods).
+    pub code: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClassInfo {
     /// Binary name with `/` (`com/example/ConfigResource`).
     pub name: String,
+    pub interfaces: Vec<String>,
     pub annotations: Vec<ClassAnnotation>,
     pub methods: Vec<ClassMethod>,
+    /// Methods called, as `owner.name`.
+    pub method_refs: Vec<String>,
+    /// String literals.
+    pub strings: Vec<String>,
+    /// A name or literal of the class mentions passwords.
+    pub mentions_passwords: bool,
 }
 
 struct Pool(Vec<Const>);
@@ -69,6 +86,48 @@ impl Pool {
             _ => None,
         }
     }
+
+    fn class_name(&self, i: u16) -> Option<&str> {
+        match self.0.get(usize::from(i))? {
+            Const::Class(n) => self.utf8(*n),
+            _ => None,
+        }
+    }
+
+    /// Every method the class calls, as `owner.name` (`javax/crypto/Cipher.getInstance`).
+    fn method_refs(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .filter_map(|c| match c {
+                Const::MethodRef(class, nat) => {
+                    let owner = self.class_name(*class)?;
+                    let name = match self.0.get(usize::from(*nat))? {
+                        Const::NameAndType(n, _) => self.utf8(*n)?,
+                        _ => return None,
+                    };
+                    Some(format!("{owner}.{name}"))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The string literals of the class.
+    fn strings(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .filter_map(|c| match c {
+                Const::Str(i) => self.utf8(*i).map(str::to_owned),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn mentions(&self, word: &str) -> bool {
+        self.0
+            .iter()
+            .any(|c| matches!(c, Const::Utf8(s) if s.to_ascii_lowercase().contains(word)))
+    }
 }
 
 /// Modified UTF-8 as Java writes it, read leniently.
@@ -76,15 +135,12 @@ fn java_utf8(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn read_pool(c: &mut Cursor<'_>) -> Option<(Pool, Vec<(u8, u16)>)> {
+fn read_pool(c: &mut Cursor<'_>) -> Option<Pool> {
     let count = c.u2()?;
     let mut pool = vec![Const::Gap];
-    // (tag, first index) for Class entries: the class name lives in a Utf8.
-    let mut classes = vec![(0u8, 0u16)];
     let mut i = 1u16;
     while i < count {
         let tag = c.u1()?;
-        let mut class_ref = (tag, 0u16);
         let entry = match tag {
             1 => {
                 let len = c.u2()?;
@@ -97,19 +153,18 @@ fn read_pool(c: &mut Cursor<'_>) -> Option<(Pool, Vec<(u8, u16)>)> {
             5 | 6 => {
                 c.take(8)?;
                 pool.push(Const::Other);
-                classes.push((tag, 0));
                 i += 1;
                 Const::Gap
             }
-            7 => {
-                class_ref.1 = c.u2()?;
-                Const::Other
-            }
-            8 | 16 | 19 | 20 => {
+            7 => Const::Class(c.u2()?),
+            8 => Const::Str(c.u2()?),
+            10 | 11 => Const::MethodRef(c.u2()?, c.u2()?),
+            12 => Const::NameAndType(c.u2()?, c.u2()?),
+            16 | 19 | 20 => {
                 c.take(2)?;
                 Const::Other
             }
-            9 | 10 | 11 | 12 | 17 | 18 => {
+            9 | 17 | 18 => {
                 c.take(4)?;
                 Const::Other
             }
@@ -120,10 +175,9 @@ fn read_pool(c: &mut Cursor<'_>) -> Option<(Pool, Vec<(u8, u16)>)> {
             _ => return None,
         };
         pool.push(entry);
-        classes.push(class_ref);
         i = i.checked_add(1)?;
     }
-    Some((Pool(pool), classes))
+    Some(Pool(pool))
 }
 
 /// The simple name of a descriptor type `Lcom/example/Foo$Bar;` -> `Bar`.
@@ -177,14 +231,22 @@ fn annotation(c: &mut Cursor<'_>, pool: &Pool, depth: usize) -> Option<ClassAnno
     })
 }
 
-/// Annotations from the attributes of a class or member; other attributes are skipped.
-fn attributes(c: &mut Cursor<'_>, pool: &Pool) -> Option<Vec<ClassAnnotation>> {
+/// Annotations from the attributes of a class or member, and the bytecode of a Code
+/// attribute; other attributes are skipped.
+fn attributes(c: &mut Cursor<'_>, pool: &Pool) -> Option<(Vec<ClassAnnotation>, Vec<u8>)> {
     let n = c.u2()?;
     let mut out = Vec::new();
+    let mut code = Vec::new();
     for _ in 0..n {
         let name = pool.utf8(c.u2()?).unwrap_or("");
         let len = usize::try_from(c.u4()?).ok()?;
         let body = c.take(len)?;
+        if name == "Code" {
+            let mut a = Cursor { data: body, at: 0 };
+            a.take(4)?; // max_stack, max_locals
+            let code_len = usize::try_from(a.u4()?).ok()?;
+            code = a.take(code_len)?.to_vec();
+        }
         if name == "RuntimeVisibleAnnotations" || name == "RuntimeInvisibleAnnotations" {
             let mut a = Cursor { data: body, at: 0 };
             let count = a.u2()?;
@@ -193,7 +255,7 @@ fn attributes(c: &mut Cursor<'_>, pool: &Pool) -> Option<Vec<ClassAnnotation>> {
             }
         }
     }
-    Some(out)
+    Some((out, code))
 }
 
 /// Read a class file.
@@ -207,17 +269,17 @@ pub fn read(bytes: &[u8]) -> Option<ClassInfo> {
         return None;
     }
     c.take(4)?; // minor, major
-    let (pool, classes) = read_pool(&mut c)?;
+    let pool = read_pool(&mut c)?;
     c.u2()?; // access flags
     let this = c.u2()?;
-    let name_index = classes
-        .get(usize::from(this))
-        .filter(|(tag, _)| *tag == 7)?
-        .1;
-    let name = pool.utf8(name_index)?.to_owned();
+    let name = pool.class_name(this)?.to_owned();
     c.u2()?; // super
-    let interfaces = c.u2()?;
-    c.take(usize::from(interfaces) * 2)?;
+    let interface_count = c.u2()?;
+    let mut interfaces = Vec::new();
+    for _ in 0..interface_count {
+        let i = c.u2()?;
+        interfaces.push(pool.class_name(i).unwrap_or("").to_owned());
+    }
     let fields = c.u2()?;
     for _ in 0..fields {
         c.take(6)?;
@@ -229,18 +291,127 @@ pub fn read(bytes: &[u8]) -> Option<ClassInfo> {
         c.u2()?;
         let mname = pool.utf8(c.u2()?).unwrap_or("").to_owned();
         c.u2()?;
-        let annotations = attributes(&mut c, &pool)?;
+        let (annotations, code) = attributes(&mut c, &pool)?;
         methods.push(ClassMethod {
             name: mname,
             annotations,
+            code,
         });
     }
-    let annotations = attributes(&mut c, &pool)?;
+    let (annotations, _) = attributes(&mut c, &pool)?;
     Some(ClassInfo {
         name,
+        interfaces,
         annotations,
         methods,
+        method_refs: pool.method_refs(),
+        strings: pool.strings(),
+        mentions_passwords: pool.mentions("password"),
     })
+}
+
+/// The section 2.3 smells of a compiled class, from the methods it calls, its string
+/// literals, the interfaces it implements and trivial method bodies: the same kinds the
+/// Java source check reports (line 0: a class file has no source position here). Strings
+/// are tied to a call by class, not by call site, so those kinds are reported one step less
+/// confident than from source, and ambiguous strings (a bare `AES`, `SSL`) are not used.
+#[must_use]
+pub fn smells(info: &ClassInfo) -> Vec<vendorsec_code::Smell> {
+    let calls = |r: &str| info.method_refs.iter().any(|m| m == r);
+    let implements = |i: &str| info.interfaces.iter().any(|x| x == i);
+    let mut out = Vec::new();
+    let mut push = |kind: &'static str, evidence: String, about_passwords: bool| {
+        out.push(vendorsec_code::Smell {
+            kind,
+            evidence,
+            about_passwords,
+            line: 0,
+            column: 0,
+        });
+    };
+    let class = info.name.replace('/', ".");
+    if calls("java/security/MessageDigest.getInstance")
+        && let Some(a) = info
+            .strings
+            .iter()
+            .find(|s| vendorsec_code::weak_hash_algorithm(s))
+    {
+        push(
+            "weak-hash",
+            format!("{class}: MessageDigest.getInstance(\"{a}\")"),
+            info.mentions_passwords,
+        );
+    }
+    if calls("javax/crypto/Cipher.getInstance")
+        && let Some(t) = info.strings.iter().find(|s| {
+            // A bare "AES" in a class is as often a SecretKeySpec algorithm as a
+            // cipher: bytecode reports only explicit ECB, DES and RC4 transformations.
+            (s.contains('/') && vendorsec_code::weak_cipher_transformation(s))
+                || (s.len() <= 24
+                    && ["DES", "RC4", "ARCFOUR"]
+                        .iter()
+                        .any(|p| s.to_ascii_uppercase().starts_with(p)))
+        })
+    {
+        push(
+            "weak-cipher",
+            format!("{class}: Cipher.getInstance(\"{t}\")"),
+            false,
+        );
+    }
+    if calls("javax/net/ssl/SSLContext.getInstance")
+        && let Some(p) = info
+            .strings
+            .iter()
+            .find(|s| s.as_str() != "SSL" && vendorsec_code::legacy_tls_protocol(s))
+    {
+        push(
+            "legacy-tls",
+            format!("{class}: SSLContext.getInstance(\"{p}\")"),
+            false,
+        );
+    }
+    // `return` alone (0xB1): the check accepts everything.
+    if implements("javax/net/ssl/X509TrustManager")
+        && info
+            .methods
+            .iter()
+            .any(|m| m.name == "checkServerTrusted" && m.code == [0xB1])
+    {
+        push(
+            "trust-all-certificates",
+            format!("{class}.checkServerTrusted: empty"),
+            false,
+        );
+    }
+    // `iconst_1; ireturn`: every host name verifies.
+    if implements("javax/net/ssl/HostnameVerifier")
+        && info
+            .methods
+            .iter()
+            .any(|m| m.name == "verify" && m.code == [0x04, 0xAC])
+    {
+        push(
+            "permissive-hostname-verifier",
+            format!("{class}.verify: returns true"),
+            false,
+        );
+    }
+    if calls("java/io/ObjectInputStream.<init>") {
+        push(
+            "unsafe-deserialization",
+            format!("{class}: new ObjectInputStream(…)"),
+            false,
+        );
+    }
+    if calls("java/lang/Runtime.exec") || calls("java/lang/ProcessBuilder.<init>") {
+        push(
+            "command-execution",
+            format!("{class}: Runtime.exec / ProcessBuilder"),
+            false,
+        );
+    }
+    out
 }
 
 #[cfg(test)]

@@ -559,15 +559,40 @@ impl Collector {
     /// A compiled class (in a JAR): its annotations, read from the bytecode, give the same
     /// checks as the Java source.
     pub fn class_file(&self, chain: &[String], bytes: &[u8]) {
-        if !JAVA_ANNOTATIONS
+        const SMELL_REFS: [&str; 8] = [
+            "java/security/MessageDigest",
+            "javax/crypto/Cipher",
+            "javax/net/ssl/SSLContext",
+            "X509TrustManager",
+            "HostnameVerifier",
+            "java/io/ObjectInputStream",
+            "java/lang/Runtime",
+            "java/lang/ProcessBuilder",
+        ];
+        let annotated = JAVA_ANNOTATIONS
             .iter()
-            .any(|a| memchr::memmem::find(bytes, a.as_bytes()).is_some())
-        {
+            .any(|a| memchr::memmem::find(bytes, a.as_bytes()).is_some());
+        let smelly = SMELL_REFS
+            .iter()
+            .any(|a| memchr::memmem::find(bytes, a.as_bytes()).is_some());
+        if !annotated && !smelly {
             return;
         }
         let Some(info) = classfile::read(bytes) else {
             return;
         };
+        if smelly {
+            let smells = classfile::smells(&info);
+            if !smells.is_empty() {
+                self.smells
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((chain.to_vec(), smells));
+            }
+        }
+        if !annotated {
+            return;
+        }
         let class = info
             .name
             .rsplit('/')

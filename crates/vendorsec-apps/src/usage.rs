@@ -776,7 +776,13 @@ pub(crate) fn smell_findings(chain: &[String], smells: &[vendorsec_code::Smell])
                 identity: format!("{}|{}|{}", chain.join("!/"), s.kind, s.evidence),
             },
         );
-        f.confidence = confidence;
+        // From bytecode (line 0) a string is tied to the call by class only.
+        f.confidence =
+            if s.line == 0 && matches!(s.kind, "weak-hash" | "weak-cipher" | "legacy-tls") {
+                confidence.lowered()
+            } else {
+                confidence
+            };
         f.locations[0].column = s.column;
         f.data.remove("descriptor");
         out.push(f);

@@ -936,3 +936,59 @@ fn spring_boot_rest_calls_feed_the_scope_checks() {
         ]
     );
 }
+
+#[test]
+fn java_smells_from_bytecode() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src/x");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(
+        src.join("Net.java"),
+        "package x;\nimport javax.net.ssl.*;\nimport java.security.cert.X509Certificate;\npublic class Net {\n    public SSLContext tls() throws Exception { return SSLContext.getInstance(\"TLSv1\"); }\n    public Object read(java.io.InputStream in) throws Exception { return new java.io.ObjectInputStream(in).readObject(); }\n}\nclass TrustAll implements X509TrustManager {\n    public void checkClientTrusted(X509Certificate[] c, String a) {}\n    public void checkServerTrusted(X509Certificate[] c, String a) {}\n    public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }\n}\nclass AnyHost implements HostnameVerifier {\n    public boolean verify(String h, SSLSession s) { return true; }\n}\nclass Fine {\n    String sha(byte[] b) throws Exception { return new String(java.security.MessageDigest.getInstance(\"SHA-256\").digest(b)); }\n}\n",
+    )
+    .unwrap();
+    let classes = dir.path().join("classes");
+    std::fs::create_dir_all(&classes).unwrap();
+    javac(&dir.path().join("src"), &classes);
+    let read = |n: &str| std::fs::read(classes.join("x").join(n)).unwrap();
+    let (net, trust, any, fine) = (
+        read("Net.class"),
+        read("TrustAll.class"),
+        read("AnyHost.class"),
+        read("Fine.class"),
+    );
+    std::fs::create_dir_all(dir.path().join("dist")).unwrap();
+    std::fs::write(
+        dir.path().join("dist/lib.jar"),
+        zip_of(&[
+            ("x/Net.class", &net),
+            ("x/TrustAll.class", &trust),
+            ("x/AnyHost.class", &any),
+            ("x/Fine.class", &fine),
+        ]),
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", "dist", "--format", "json"]));
+    let mut got: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule"].as_str().unwrap(),
+                f["locations"][0]["origin"].as_str().unwrap()
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            "java/legacy-tls dist/lib.jar!/x/Net.class",
+            "java/permissive-hostname-verifier dist/lib.jar!/x/AnyHost.class",
+            "java/trust-all-certificates dist/lib.jar!/x/TrustAll.class",
+            "java/unsafe-deserialization dist/lib.jar!/x/Net.class",
+        ]
+    );
+}

@@ -226,6 +226,30 @@ class Hooks {
     }
 }
 
+/// MD5, SHA-1, MD2, MD4 (as `MessageDigest` names them).
+#[must_use]
+pub fn weak_hash_algorithm(alg: &str) -> bool {
+    let a = alg.to_ascii_uppercase().replace('-', "");
+    matches!(a.as_str(), "MD5" | "SHA1" | "SHA" | "MD2" | "MD4")
+}
+
+/// A `Cipher` transformation in ECB mode (a bare `AES`/`DES` name means ECB), or DES/RC4.
+#[must_use]
+pub fn weak_cipher_transformation(t: &str) -> bool {
+    let u = t.to_ascii_uppercase();
+    u.contains("/ECB/")
+        || (!u.contains('/') && matches!(u.as_str(), "AES" | "DES" | "DESEDE" | "BLOWFISH"))
+        || u.starts_with("DES")
+        || u.starts_with("RC4")
+        || u.starts_with("ARCFOUR")
+}
+
+/// An `SSLContext` protocol name older than TLS 1.2.
+#[must_use]
+pub fn legacy_tls_protocol(p: &str) -> bool {
+    matches!(p, "SSL" | "SSLv2" | "SSLv3" | "TLSv1" | "TLSv1.1")
+}
+
 /// A security smell in Java code (section 2.3 of the research's requirements).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Smell {
@@ -317,38 +341,26 @@ pub fn java_smells(source: &[u8]) -> Vec<Smell> {
                 let object = object.rsplit('.').next().unwrap_or(object);
                 match (object, name) {
                     ("MessageDigest", "getInstance") => {
-                        if let Some(alg) = string_arg(n, source) {
-                            let a = alg.to_ascii_uppercase().replace('-', "");
-                            if a == "MD5" || a == "SHA1" || a == "MD2" || a == "MD4" {
-                                push(
-                                    "weak-hash",
-                                    n,
-                                    context_mentions(n, source, &["password", "passwd", "pwd"]),
-                                );
-                            }
+                        if let Some(alg) = string_arg(n, source)
+                            && weak_hash_algorithm(&alg)
+                        {
+                            push(
+                                "weak-hash",
+                                n,
+                                context_mentions(n, source, &["password", "passwd", "pwd"]),
+                            );
                         }
                     }
                     ("Cipher", "getInstance") => {
-                        if let Some(t) = string_arg(n, source) {
-                            let u = t.to_ascii_uppercase();
-                            // A bare algorithm name means the provider's default, ECB.
-                            if u.contains("/ECB/")
-                                || !u.contains('/')
-                                    && (u == "AES"
-                                        || u == "DES"
-                                        || u == "DESEDE"
-                                        || u == "BLOWFISH")
-                                || u.starts_with("DES")
-                                || u.starts_with("RC4")
-                                || u.starts_with("ARCFOUR")
-                            {
-                                push("weak-cipher", n, false);
-                            }
+                        if let Some(t) = string_arg(n, source)
+                            && weak_cipher_transformation(&t)
+                        {
+                            push("weak-cipher", n, false);
                         }
                     }
                     ("SSLContext", "getInstance") => {
                         if let Some(p) = string_arg(n, source)
-                            && matches!(p.as_str(), "SSL" | "SSLv2" | "SSLv3" | "TLSv1" | "TLSv1.1")
+                            && legacy_tls_protocol(&p)
                         {
                             push("legacy-tls", n, false);
                         }

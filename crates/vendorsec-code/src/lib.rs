@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 pub use java::{
     Annotation, IgnoredPath, JavaMethod, Smell, ignored_paths, java_methods, java_rest_calls,
-    java_smells,
+    java_smells, legacy_tls_protocol, weak_cipher_transformation, weak_hash_algorithm,
 };
 use tree_sitter::{Node, Parser};
 
