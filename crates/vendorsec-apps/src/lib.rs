@@ -368,6 +368,26 @@ pub fn wants_java(chain: &[String]) -> bool {
             .any(|c| c == "node_modules" || c == "target" || c == "build")
 }
 
+/// Whether the bytes contain any of the needles (the cheap test before parsing).
+fn contains_any(bytes: &[u8], needles: &[&str]) -> bool {
+    needles
+        .iter()
+        .any(|n| memchr::memmem::find(bytes, n.as_bytes()).is_some())
+}
+
+/// Append to a list shared by the walk's threads (a poisoned lock still holds the data).
+fn push<T>(m: &Mutex<Vec<T>>, v: T) {
+    m.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(v);
+}
+
+/// The value of a mutex once the walk is over.
+fn take<T>(m: Mutex<T>) -> T {
+    m.into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Whether a blob is a configuration or script file where `AC_OPTS` may be set.
 #[must_use]
 pub fn wants_config(chain: &[String]) -> bool {
@@ -420,9 +440,7 @@ fn mentions_product_api(source: &[u8]) -> bool {
         "authenticate(",
         "checkValidToken",
     ];
-    MARKERS
-        .iter()
-        .any(|n| memchr::memmem::find(source, n.as_bytes()).is_some())
+    contains_any(source, &MARKERS)
 }
 
 /// Largest descriptor read (real ones are kilobytes).
@@ -430,10 +448,7 @@ pub const MAX_DESCRIPTOR_BYTES: u64 = 16 << 20;
 
 impl Collector {
     pub fn file(&self, chain: &[String], kind: DescriptorKind, bytes: &[u8]) {
-        self.files
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push((chain.to_vec(), kind, bytes.to_vec()));
+        push(&self.files, (chain.to_vec(), kind, bytes.to_vec()));
     }
 
     /// A source file: its product REST calls are extracted now (in the walk's thread).
@@ -442,19 +457,11 @@ impl Collector {
         let Some(lang) = vendorsec_code::Lang::of(last.rsplit('/').next().unwrap_or(last)) else {
             return;
         };
-        if ["registerAdapter", ".store.register("]
-            .iter()
-            .any(|m| memchr::memmem::find(source, m.as_bytes()).is_some())
-        {
-            self.secret_stores
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(chain.to_vec());
+        if contains_any(source, &["registerAdapter", ".store.register("]) {
+            push(&self.secret_stores, chain.to_vec());
         }
-        let egress_candidate = ["fetch(", "axios", "src="]
-            .iter()
-            .any(|m| memchr::memmem::find(source, m.as_bytes()).is_some())
-            && memchr::memmem::find(source, b"http").is_some();
+        let egress_candidate =
+            contains_any(source, &["fetch(", "axios", "src="]) && contains_any(source, &["http"]);
         if egress_candidate {
             let mut e = self
                 .egress
@@ -470,10 +477,7 @@ impl Collector {
         }
         let facts = vendorsec_code::file_facts(source, lang);
         if !facts.calls.is_empty() || !facts.routes.is_empty() {
-            self.code
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push((chain.to_vec(), facts));
+            push(&self.code, (chain.to_vec(), facts));
         }
     }
 
@@ -489,59 +493,39 @@ impl Collector {
             "getRuntime",
             "ProcessBuilder",
         ];
-        if ["authenticatedAs", "AtlassianHostRestClients"]
-            .iter()
-            .any(|m| memchr::memmem::find(source, m.as_bytes()).is_some())
-        {
+        if contains_any(source, &["authenticatedAs", "AtlassianHostRestClients"]) {
             let calls = vendorsec_code::java_rest_calls(source);
             if !calls.is_empty() {
-                self.code
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push((
+                push(
+                    &self.code,
+                    (
                         chain.to_vec(),
                         vendorsec_code::FileFacts {
                             calls,
                             ..vendorsec_code::FileFacts::default()
                         },
-                    ));
+                    ),
+                );
             }
         }
-        if memchr::memmem::find(source, b"ignoring()").is_some() {
+        if contains_any(source, &["ignoring()"]) {
             let paths = vendorsec_code::ignored_paths(source);
             if !paths.is_empty() {
-                self.ignored
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push((chain.to_vec(), paths));
+                push(&self.ignored, (chain.to_vec(), paths));
             }
         }
-        if SMELL_MARKERS
-            .iter()
-            .any(|m| memchr::memmem::find(source, m.as_bytes()).is_some())
-        {
+        if contains_any(source, &SMELL_MARKERS) {
             let smells = vendorsec_code::java_smells(source);
             if !smells.is_empty() {
-                self.smells
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push((chain.to_vec(), smells));
+                push(&self.smells, (chain.to_vec(), smells));
             }
         }
-        if memchr::memmem::find(source, b"AttributeConverter").is_some()
-            && ["sharedSecret", "SharedSecret", "AtlassianHost"]
-                .iter()
-                .any(|m| memchr::memmem::find(source, m.as_bytes()).is_some())
+        if contains_any(source, &["AttributeConverter"])
+            && contains_any(source, &["sharedSecret", "SharedSecret", "AtlassianHost"])
         {
-            self.secret_stores
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(chain.to_vec());
+            push(&self.secret_stores, chain.to_vec());
         }
-        if !JAVA_ANNOTATIONS
-            .iter()
-            .any(|a| memchr::memmem::find(source, a.as_bytes()).is_some())
-        {
+        if !contains_any(source, &JAVA_ANNOTATIONS) {
             return;
         }
         let methods: Vec<vendorsec_code::JavaMethod> = vendorsec_code::java_methods(source)
@@ -549,10 +533,7 @@ impl Collector {
             .filter(|m| JAVA_ANNOTATIONS.iter().any(|a| m.has(a)))
             .collect();
         if !methods.is_empty() {
-            self.java
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push((chain.to_vec(), methods));
+            push(&self.java, (chain.to_vec(), methods));
         }
     }
 
@@ -569,12 +550,8 @@ impl Collector {
             "java/lang/Runtime",
             "java/lang/ProcessBuilder",
         ];
-        let annotated = JAVA_ANNOTATIONS
-            .iter()
-            .any(|a| memchr::memmem::find(bytes, a.as_bytes()).is_some());
-        let smelly = SMELL_REFS
-            .iter()
-            .any(|a| memchr::memmem::find(bytes, a.as_bytes()).is_some());
+        let annotated = contains_any(bytes, &JAVA_ANNOTATIONS);
+        let smelly = contains_any(bytes, &SMELL_REFS);
         if !annotated && !smelly {
             return;
         }
@@ -584,10 +561,7 @@ impl Collector {
         if smelly {
             let smells = classfile::smells(&info);
             if !smells.is_empty() {
-                self.smells
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push((chain.to_vec(), smells));
+                push(&self.smells, (chain.to_vec(), smells));
             }
         }
         if !annotated {
@@ -622,10 +596,7 @@ impl Collector {
             .filter(|m| JAVA_ANNOTATIONS.iter().any(|a| m.has(a)))
             .collect();
         if !methods.is_empty() {
-            self.java
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push((chain.to_vec(), methods));
+            push(&self.java, (chain.to_vec(), methods));
         }
     }
 
@@ -638,10 +609,7 @@ impl Collector {
                 || (l.starts_with("##") && l.contains("@noautoescape"))
             {
                 let f = usage::velocity_finding(chain, i as u64 + 1, l);
-                self.extra
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push(f);
+                push(&self.extra, f);
                 break;
             }
         }
@@ -653,14 +621,14 @@ impl Collector {
         let t = String::from_utf8_lossy(text);
         for (i, line) in t.lines().enumerate() {
             if line.contains("AC_OPTS") && line.contains("no-auth") {
-                self.no_auth
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push((
+                push(
+                    &self.no_auth,
+                    (
                         chain.to_vec(),
                         i as u64 + 1,
                         line.trim().chars().take(160).collect(),
-                    ));
+                    ),
+                );
             }
         }
     }
@@ -673,19 +641,10 @@ impl Collector {
     /// Analyse with the dependency inventory at hand (for the framework checks).
     #[must_use]
     pub fn finish_with(self, deps: &[DependencyFact]) -> Analysis {
-        let secret_stores = self
-            .secret_stores
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut files = self
-            .files
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let secret_stores = take(self.secret_stores);
+        let mut files = take(self.files);
         files.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut code = self
-            .code
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut code = take(self.code);
         code.sort_by(|a, b| a.0.cmp(&b.0));
         // The directory of each Connect and Forge descriptor: code under it belongs to the
         // deepest such app.
@@ -701,20 +660,11 @@ impl Collector {
                 .map_or(dir.clone(), str::to_owned)
         };
         let roots: Vec<String> = files.iter().map(|f| prefix(&f.0)).collect();
-        let mut java = self
-            .java
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut java = take(self.java);
         java.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut ignored = self
-            .ignored
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut ignored = take(self.ignored);
         ignored.sort_by(|a, b| a.0.cmp(&b.0));
-        let (_, mut egress) = self
-            .egress
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (_, mut egress) = take(self.egress);
         egress.sort_by(|a, b| a.0.cmp(&b.0));
         let owner = |file: &[String]| -> Option<String> {
             let d = file.join("!/");
@@ -725,23 +675,13 @@ impl Collector {
                 .cloned()
         };
         let mut out = Analysis::default();
-        let no_auth = self
-            .no_auth
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let no_auth = take(self.no_auth);
         for (chain, line, text) in no_auth {
             out.findings
                 .push(usage::no_auth_finding(&chain, line, &text));
         }
-        out.findings.extend(
-            self.extra
-                .into_inner()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-        let mut smells = self
-            .smells
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        out.findings.extend(take(self.extra));
+        let mut smells = take(self.smells);
         smells.sort_by(|a, b| a.0.cmp(&b.0));
         for (chain, list) in &smells {
             out.findings.extend(usage::smell_findings(chain, list));

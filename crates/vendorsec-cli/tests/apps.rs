@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{json, zip_of};
+use common::{json, rule_at, rule_severity_at, sorted_findings, zip_of};
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -74,22 +74,7 @@ fn scan_reports_each_kind_and_no_scope_finding_for_a_lean_app() {
         String::from_utf8_lossy(&out.stderr)
     );
     let r = json(&out);
-    let mut got: Vec<String> = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let l = &f["locations"][0];
-            format!(
-                "{} {} {}:{}",
-                f["rule"].as_str().unwrap(),
-                f["severity"].as_str().unwrap(),
-                l["origin"].as_str().unwrap(),
-                l["line"]
-            )
-        })
-        .collect();
-    got.sort();
+    let got = sorted_findings(&r, rule_severity_at);
     assert_eq!(
         got,
         vec![
@@ -418,21 +403,7 @@ fn ace_routes_without_jwt_guards_and_no_auth() {
     )
     .unwrap();
     let r = json(&run(dir.path(), &["scan", "ace", "--format", "json"]));
-    let mut got: Vec<String> = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}:{}",
-                f["rule"].as_str().unwrap(),
-                f["severity"].as_str().unwrap(),
-                f["locations"][0]["origin"].as_str().unwrap(),
-                f["locations"][0]["line"]
-            )
-        })
-        .collect();
-    got.sort();
+    let got = sorted_findings(&r, rule_severity_at);
     assert_eq!(
         got,
         vec![
@@ -510,21 +481,7 @@ public class Hooks {
     )
     .unwrap();
     let r = json(&run(dir.path(), &["scan", ".", "--format", "json"]));
-    let mut got: Vec<String> = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}:{}",
-                f["rule"].as_str().unwrap(),
-                f["severity"].as_str().unwrap(),
-                f["locations"][0]["origin"].as_str().unwrap(),
-                f["locations"][0]["line"]
-            )
-        })
-        .collect();
-    got.sort();
+    let got = sorted_findings(&r, rule_severity_at);
     assert_eq!(
         got,
         vec![
@@ -564,20 +521,7 @@ fn forge_code_contacting_undeclared_hosts() {
     )
     .unwrap();
     let r = json(&run(dir.path(), &["scan", "forge", "--format", "json"]));
-    let mut got: Vec<String> = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}:{}",
-                f["rule"].as_str().unwrap(),
-                f["locations"][0]["origin"].as_str().unwrap(),
-                f["locations"][0]["line"]
-            )
-        })
-        .collect();
-    got.sort();
+    let got = sorted_findings(&r, rule_at);
     assert_eq!(
         got,
         vec![
@@ -799,20 +743,7 @@ fn velocity_templates_that_turn_escaping_off() {
     )
     .unwrap();
     let r = json(&run(dir.path(), &["scan", "templates", "--format", "json"]));
-    let mut got: Vec<String> = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}:{}",
-                f["rule"].as_str().unwrap(),
-                f["locations"][0]["origin"].as_str().unwrap(),
-                f["locations"][0]["line"]
-            )
-        })
-        .collect();
-    got.sort();
+    let got = sorted_findings(&r, rule_at);
     assert_eq!(
         got,
         vec![

@@ -4,7 +4,7 @@
 
 use tree_sitter::{Node, Parser};
 
-use crate::MAX_SOURCE_BYTES;
+use crate::{MAX_SOURCE_BYTES, nodes};
 
 /// One annotation: simple name and its arguments as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -309,8 +309,6 @@ pub fn java_smells(source: &[u8]) -> Vec<Smell> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    let mut stack = vec![tree.root_node()];
-    let mut seen = 0usize;
     let mut push = |kind: &'static str, n: Node<'_>, about_passwords: bool| {
         let pos = n.start_position();
         let ev: String = text(n, source)
@@ -325,11 +323,7 @@ pub fn java_smells(source: &[u8]) -> Vec<Smell> {
             column: pos.column as u64 + 1,
         });
     };
-    while let Some(n) = stack.pop() {
-        seen += 1;
-        if seen > 2_000_000 {
-            break;
-        }
+    for n in nodes(tree.root_node()) {
         match n.kind() {
             "method_invocation" => {
                 let name = n
@@ -417,10 +411,6 @@ pub fn java_smells(source: &[u8]) -> Vec<Smell> {
             }
             _ => {}
         }
-        let mut c = n.walk();
-        for ch in n.named_children(&mut c) {
-            stack.push(ch);
-        }
     }
     out.sort_by_key(|s| (s.line, s.column));
     out
@@ -489,13 +479,7 @@ pub fn ignored_paths(source: &[u8]) -> Vec<IgnoredPath> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    let mut stack = vec![tree.root_node()];
-    let mut seen = 0usize;
-    while let Some(n) = stack.pop() {
-        seen += 1;
-        if seen > 2_000_000 {
-            break;
-        }
+    for n in nodes(tree.root_node()) {
         if n.kind() == "method_invocation" {
             let name = n
                 .child_by_field_name("name")
@@ -521,10 +505,6 @@ pub fn ignored_paths(source: &[u8]) -> Vec<IgnoredPath> {
                     }
                 }
             }
-        }
-        let mut c = n.walk();
-        for ch in n.named_children(&mut c) {
-            stack.push(ch);
         }
     }
     out.sort_by_key(|p| (p.line, p.column));
@@ -556,8 +536,7 @@ mod ignored_tests {
 /// `static final String X = "..."` constants of a Java file.
 fn java_constants(root: Node<'_>, src: &[u8]) -> std::collections::HashMap<String, String> {
     let mut out = std::collections::HashMap::new();
-    let mut stack = vec![root];
-    while let Some(n) = stack.pop() {
+    for n in nodes(root) {
         if n.kind() == "variable_declarator"
             && let (Some(name), Some(value)) = (
                 n.child_by_field_name("name"),
@@ -567,10 +546,6 @@ fn java_constants(root: Node<'_>, src: &[u8]) -> std::collections::HashMap<Strin
         {
             out.entry(text(name, src).to_owned())
                 .or_insert_with(|| text(value, src).trim_matches('"').to_owned());
-        }
-        let mut c = n.walk();
-        for ch in n.named_children(&mut c) {
-            stack.push(ch);
         }
     }
     out
@@ -619,13 +594,7 @@ pub fn java_rest_calls(source: &[u8]) -> Vec<crate::RestCall> {
     let root = tree.root_node();
     let consts = java_constants(root, source);
     let mut out = Vec::new();
-    let mut stack = vec![root];
-    let mut seen = 0usize;
-    while let Some(n) = stack.pop() {
-        seen += 1;
-        if seen > 2_000_000 {
-            break;
-        }
+    for n in nodes(root) {
         if n.kind() == "method_invocation" {
             let name = n
                 .child_by_field_name("name")
@@ -640,13 +609,7 @@ pub fn java_rest_calls(source: &[u8]) -> Vec<crate::RestCall> {
                 "delete" => Some("DELETE"),
                 "patchForObject" => Some("PATCH"),
                 "exchange" => None,
-                _ => {
-                    let mut c = n.walk();
-                    for ch in n.named_children(&mut c) {
-                        stack.push(ch);
-                    }
-                    continue;
-                }
+                _ => continue,
             };
             let rest_client = object.contains("authenticatedAs")
                 || object.to_ascii_lowercase().contains("resttemplate")
@@ -682,10 +645,6 @@ pub fn java_rest_calls(source: &[u8]) -> Vec<crate::RestCall> {
                     });
                 }
             }
-        }
-        let mut c = n.walk();
-        for ch in n.named_children(&mut c) {
-            stack.push(ch);
         }
     }
     out.sort_by_key(|c| (c.line, c.column));

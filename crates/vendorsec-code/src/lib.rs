@@ -91,6 +91,25 @@ pub struct RestCall {
     pub as_user: bool,
 }
 
+/// Most nodes visited in one tree (a bound against pathological input).
+const NODE_LIMIT: usize = 4_000_000;
+
+/// Every named node under `root`, depth first, at most [`NODE_LIMIT`] of them.
+pub(crate) fn nodes(root: Node<'_>) -> impl Iterator<Item = Node<'_>> {
+    let mut stack = vec![root];
+    let mut seen = 0usize;
+    std::iter::from_fn(move || {
+        let n = stack.pop()?;
+        seen += 1;
+        if seen > NODE_LIMIT {
+            return None;
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+        Some(n)
+    })
+}
+
 fn text<'a>(n: Node<'_>, src: &'a [u8]) -> &'a str {
     n.utf8_text(src).unwrap_or("")
 }
@@ -107,13 +126,7 @@ fn truncate(s: &str, n: usize) -> String {
 /// String constants of the file: `const X = '...'` (first binding wins).
 fn constants(root: Node<'_>, src: &[u8]) -> HashMap<String, String> {
     let mut out = HashMap::new();
-    let mut stack = vec![root];
-    let mut seen = 0usize;
-    while let Some(n) = stack.pop() {
-        seen += 1;
-        if seen > 2_000_000 {
-            break;
-        }
+    for n in nodes(root) {
         if n.kind() == "variable_declarator"
             && let (Some(name), Some(value)) = (
                 n.child_by_field_name("name"),
@@ -123,10 +136,6 @@ fn constants(root: Node<'_>, src: &[u8]) -> HashMap<String, String> {
             && let Some(v) = literal(value, src)
         {
             out.entry(text(name, src).to_owned()).or_insert(v);
-        }
-        let mut c = n.walk();
-        for ch in n.named_children(&mut c) {
-            stack.push(ch);
         }
     }
     out
@@ -315,14 +324,8 @@ pub fn external_urls(source: &[u8], lang: Lang) -> Vec<ExternalUrl> {
     let root = tree.root_node();
     let consts = constants(root, source);
     let mut out = Vec::new();
-    let mut stack = vec![root];
-    let mut seen = 0usize;
     let absolute = |u: &str| u.starts_with("https://") || u.starts_with("http://");
-    while let Some(n) = stack.pop() {
-        seen += 1;
-        if seen > 4_000_000 {
-            break;
-        }
+    for n in nodes(root) {
         let pos = n.start_position();
         match n.kind() {
             "call_expression" => {
@@ -370,10 +373,6 @@ pub fn external_urls(source: &[u8], lang: Lang) -> Vec<ExternalUrl> {
                 }
             }
             _ => {}
-        }
-        let mut c = n.walk();
-        for ch in n.named_children(&mut c) {
-            stack.push(ch);
         }
     }
     out.sort_by_key(|u| (u.line, u.column));
@@ -502,13 +501,7 @@ pub fn file_facts(source: &[u8], lang: Lang) -> FileFacts {
         calls: calls_in(root, source, &consts),
         ..FileFacts::default()
     };
-    let mut stack = vec![root];
-    let mut seen = 0usize;
-    while let Some(n) = stack.pop() {
-        seen += 1;
-        if seen > 4_000_000 {
-            break;
-        }
+    for n in nodes(root) {
         if n.kind() == "call_expression"
             && let Some((route, global)) = route_of(n, source, &consts)
         {
@@ -517,10 +510,6 @@ pub fn file_facts(source: &[u8], lang: Lang) -> FileFacts {
             } else {
                 facts.routes.push(route);
             }
-        }
-        let mut c = n.walk();
-        for ch in n.named_children(&mut c) {
-            stack.push(ch);
         }
     }
     facts.routes.sort_by_key(|r| (r.line, r.column));
@@ -540,21 +529,11 @@ pub fn rest_calls(source: &[u8], lang: Lang) -> Vec<RestCall> {
 
 fn calls_in(root: Node<'_>, source: &[u8], consts: &HashMap<String, String>) -> Vec<RestCall> {
     let mut out = Vec::new();
-    let mut stack = vec![root];
-    let mut seen = 0usize;
-    while let Some(n) = stack.pop() {
-        seen += 1;
-        if seen > 4_000_000 {
-            break;
-        }
+    for n in nodes(root) {
         if n.kind() == "call_expression"
             && let Some(call) = classify(n, source, consts)
         {
             out.push(call);
-        }
-        let mut c = n.walk();
-        for ch in n.named_children(&mut c) {
-            stack.push(ch);
         }
     }
     out.sort_by_key(|c| (c.line, c.column));

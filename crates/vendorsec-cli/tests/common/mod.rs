@@ -27,3 +27,38 @@ pub(crate) fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     }
     w.finish().unwrap().into_inner()
 }
+
+/// `rule origin:line` of a finding's first location.
+pub(crate) fn rule_at(f: &Value) -> String {
+    let l = &f["locations"][0];
+    format!(
+        "{} {}:{}",
+        f["rule"].as_str().unwrap(),
+        l["origin"].as_str().unwrap(),
+        l["line"]
+    )
+}
+
+/// `rule severity origin:line` of a finding's first location.
+pub(crate) fn rule_severity_at(f: &Value) -> String {
+    let l = &f["locations"][0];
+    format!(
+        "{} {} {}:{}",
+        f["rule"].as_str().unwrap(),
+        f["severity"].as_str().unwrap(),
+        l["origin"].as_str().unwrap(),
+        l["line"]
+    )
+}
+
+/// Every finding of a JSON report through `show`, sorted.
+pub(crate) fn sorted_findings(report: &Value, show: fn(&Value) -> String) -> Vec<String> {
+    let mut v: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(show)
+        .collect();
+    v.sort();
+    v
+}
