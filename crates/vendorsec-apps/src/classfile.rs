@@ -15,6 +15,10 @@ enum Const {
     Str(u16),
     /// CONSTANT_Methodref / InterfaceMethodref: class index, name-and-type index.
     MethodRef(u16, u16),
+    /// CONSTANT_Fieldref: class index, name-and-type index.
+    FieldRef(u16, u16),
+    /// CONSTANT_InvokeDynamic: bootstrap method index, name-and-type index.
+    Indy(u16, u16),
     /// CONSTANT_NameAndType: name index, descriptor index.
     NameAndType(u16, u16),
     Other,
@@ -75,8 +79,12 @@ pub struct ClassInfo {
     pub strings: Vec<String>,
     /// A name or literal of the class mentions passwords.
     pub mentions_passwords: bool,
+    pool: Pool,
+    /// The static arguments of each BootstrapMethods entry (constant-pool indexes).
+    bootstrap: Vec<Vec<u16>>,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Pool(Vec<Const>);
 
 impl Pool {
@@ -94,22 +102,34 @@ impl Pool {
         }
     }
 
+    /// A method or field reference as `owner.name`.
+    fn member(&self, i: u16) -> Option<String> {
+        let (Const::MethodRef(class, nat) | Const::FieldRef(class, nat)) =
+            self.0.get(usize::from(i))?
+        else {
+            return None;
+        };
+        let owner = self.class_name(*class)?;
+        let name = match self.0.get(usize::from(*nat))? {
+            Const::NameAndType(n, _) => self.utf8(*n)?,
+            _ => return None,
+        };
+        Some(format!("{owner}.{name}"))
+    }
+
     /// Every method the class calls, as `owner.name` (`javax/crypto/Cipher.getInstance`).
     fn method_refs(&self) -> Vec<String> {
-        self.0
-            .iter()
-            .filter_map(|c| match c {
-                Const::MethodRef(class, nat) => {
-                    let owner = self.class_name(*class)?;
-                    let name = match self.0.get(usize::from(*nat))? {
-                        Const::NameAndType(n, _) => self.utf8(*n)?,
-                        _ => return None,
-                    };
-                    Some(format!("{owner}.{name}"))
-                }
-                _ => None,
-            })
+        (0..self.0.len())
+            .filter(|&i| matches!(self.0[i], Const::MethodRef(..)))
+            .filter_map(|i| self.member(u16::try_from(i).ok()?))
             .collect()
+    }
+
+    fn string(&self, i: u16) -> Option<&str> {
+        match self.0.get(usize::from(i))? {
+            Const::Str(t) => self.utf8(*t),
+            _ => None,
+        }
     }
 
     /// The string literals of the class.
@@ -159,12 +179,14 @@ fn read_pool(c: &mut Cursor<'_>) -> Option<Pool> {
             7 => Const::Class(c.u2()?),
             8 => Const::Str(c.u2()?),
             10 | 11 => Const::MethodRef(c.u2()?, c.u2()?),
+            9 => Const::FieldRef(c.u2()?, c.u2()?),
+            18 => Const::Indy(c.u2()?, c.u2()?),
             12 => Const::NameAndType(c.u2()?, c.u2()?),
             16 | 19 | 20 => {
                 c.take(2)?;
                 Const::Other
             }
-            9 | 17 | 18 => {
+            17 => {
                 c.take(4)?;
                 Const::Other
             }
@@ -231,12 +253,23 @@ fn annotation(c: &mut Cursor<'_>, pool: &Pool, depth: usize) -> Option<ClassAnno
     })
 }
 
-/// Annotations from the attributes of a class or member, and the bytecode of a Code
-/// attribute; other attributes are skipped.
-fn attributes(c: &mut Cursor<'_>, pool: &Pool) -> Option<(Vec<ClassAnnotation>, Vec<u8>)> {
+/// What the attributes of a class or member say.
+#[derive(Default)]
+struct Attributes {
+    annotations: Vec<ClassAnnotation>,
+    /// The bytecode of a Code attribute.
+    code: Vec<u8>,
+    /// BootstrapMethods: the static arguments of each entry.
+    bootstrap: Vec<Vec<u16>>,
+}
+
+/// Annotations, the bytecode of a Code attribute and the bootstrap methods' arguments;
+/// other attributes are skipped.
+fn attributes(c: &mut Cursor<'_>, pool: &Pool) -> Option<Attributes> {
     let n = c.u2()?;
     let mut out = Vec::new();
     let mut code = Vec::new();
+    let mut bootstrap = Vec::new();
     for _ in 0..n {
         let name = pool.utf8(c.u2()?).unwrap_or("");
         let len = usize::try_from(c.u4()?).ok()?;
@@ -247,6 +280,19 @@ fn attributes(c: &mut Cursor<'_>, pool: &Pool) -> Option<(Vec<ClassAnnotation>, 
             let code_len = usize::try_from(a.u4()?).ok()?;
             code = a.take(code_len)?.to_vec();
         }
+        if name == "BootstrapMethods" {
+            let mut a = Cursor { data: body, at: 0 };
+            let count = a.u2()?;
+            for _ in 0..count {
+                a.u2()?; // method handle
+                let args = a.u2()?;
+                let mut v = Vec::with_capacity(usize::from(args));
+                for _ in 0..args {
+                    v.push(a.u2()?);
+                }
+                bootstrap.push(v);
+            }
+        }
         if name == "RuntimeVisibleAnnotations" || name == "RuntimeInvisibleAnnotations" {
             let mut a = Cursor { data: body, at: 0 };
             let count = a.u2()?;
@@ -255,7 +301,11 @@ fn attributes(c: &mut Cursor<'_>, pool: &Pool) -> Option<(Vec<ClassAnnotation>, 
             }
         }
     }
-    Some((out, code))
+    Some(Attributes {
+        annotations: out,
+        code,
+        bootstrap,
+    })
 }
 
 /// Read a class file.
@@ -291,14 +341,20 @@ pub fn read(bytes: &[u8]) -> Option<ClassInfo> {
         c.u2()?;
         let mname = pool.utf8(c.u2()?).unwrap_or("").to_owned();
         c.u2()?;
-        let (annotations, code) = attributes(&mut c, &pool)?;
+        let Attributes {
+            annotations, code, ..
+        } = attributes(&mut c, &pool)?;
         methods.push(ClassMethod {
             name: mname,
             annotations,
             code,
         });
     }
-    let (annotations, _) = attributes(&mut c, &pool)?;
+    let Attributes {
+        annotations,
+        bootstrap,
+        ..
+    } = attributes(&mut c, &pool)?;
     Some(ClassInfo {
         name,
         interfaces,
@@ -307,6 +363,8 @@ pub fn read(bytes: &[u8]) -> Option<ClassInfo> {
         method_refs: pool.method_refs(),
         strings: pool.strings(),
         mentions_passwords: pool.mentions("password"),
+        pool,
+        bootstrap,
     })
 }
 
@@ -412,6 +470,247 @@ pub fn smells(info: &ClassInfo) -> Vec<vendorsec_code::Smell> {
         );
     }
     out
+}
+
+/// What one instruction of a method body does, for the data-flow the checks need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Op {
+    /// `ldc` of a string, or an `invokedynamic` string concatenation (its recipe with each
+    /// argument as `{p}`).
+    Str(String),
+    /// `invoke*` of `owner.name`.
+    Invoke(String),
+    /// `getstatic owner.name` (an enum constant such as `HttpMethod.DELETE`).
+    Static(String),
+    /// Anything else that produces a value.
+    Other,
+}
+
+/// Length of the instruction at `pc` (JVM specification, chapter 6), or `None` for an
+/// invalid opcode or one running past the end.
+fn insn_len(code: &[u8], pc: usize) -> Option<usize> {
+    let op = *code.get(pc)?;
+    let be32 = |at: usize| -> Option<i64> {
+        let b = code.get(at..at.checked_add(4)?)?;
+        Some(i64::from(i32::from_be_bytes([b[0], b[1], b[2], b[3]])))
+    };
+    Some(match op {
+        0x00..=0x0f | 0x1a..=0x35 | 0x3b..=0x83 | 0x85..=0x98 | 0xac..=0xb1 | 0xbe | 0xbf
+        | 0xc2 | 0xc3 | 0xca => 1,
+        0x10 | 0x12 | 0x15..=0x19 | 0x36..=0x3a | 0xa9 | 0xbc => 2,
+        0x11 | 0x13 | 0x14 | 0x84 | 0x99..=0xa8 | 0xb2..=0xb8 | 0xbb | 0xbd | 0xc0 | 0xc1
+        | 0xc6 | 0xc7 => 3,
+        0xc5 => 4,
+        0xb9 | 0xba | 0xc8 | 0xc9 => 5,
+        0xc4 => {
+            if *code.get(pc + 1)? == 0x84 {
+                6
+            } else {
+                4
+            }
+        }
+        0xaa => {
+            let base = (pc + 4) & !3;
+            let low = be32(base + 4)?;
+            let high = be32(base + 8)?;
+            let n = usize::try_from(high.checked_sub(low)?.checked_add(1)?).ok()?;
+            base + 12 + n.checked_mul(4)? - pc
+        }
+        0xab => {
+            let base = (pc + 4) & !3;
+            let n = usize::try_from(be32(base + 4)?).ok()?;
+            base + 8 + n.checked_mul(8)? - pc
+        }
+        _ => return None,
+    })
+}
+
+impl ClassInfo {
+    /// The instructions of a method body that matter to the checks, in order; a malformed
+    /// body ends early.
+    fn ops(&self, code: &[u8]) -> Vec<Op> {
+        let u2 = |at: usize| -> Option<u16> {
+            Some(u16::from_be_bytes([*code.get(at)?, *code.get(at + 1)?]))
+        };
+        let mut out = Vec::new();
+        let mut pc = 0usize;
+        while pc < code.len() && out.len() < 100_000 {
+            let Some(len) = insn_len(code, pc) else { break };
+            let op = code[pc];
+            let item = match op {
+                0x12 => code
+                    .get(pc + 1)
+                    .and_then(|i| self.pool.string(u16::from(*i)))
+                    .map_or(Op::Other, |t| Op::Str(t.to_owned())),
+                0x13 => u2(pc + 1)
+                    .and_then(|i| self.pool.string(i))
+                    .map_or(Op::Other, |t| Op::Str(t.to_owned())),
+                0xb6..=0xb9 => u2(pc + 1)
+                    .and_then(|i| self.pool.member(i))
+                    .map_or(Op::Other, Op::Invoke),
+                0xb2 => u2(pc + 1)
+                    .and_then(|i| self.pool.member(i))
+                    .map_or(Op::Other, Op::Static),
+                0xba => u2(pc + 1)
+                    .and_then(|i| self.concat_recipe(i))
+                    .map_or(Op::Other, Op::Str),
+                _ => Op::Other,
+            };
+            if item != Op::Other || matches!(op, 0x01..=0x11 | 0x15..=0x19 | 0x1a..=0x2d) {
+                out.push(item);
+            }
+            pc += len;
+        }
+        out
+    }
+
+    /// The recipe of a `makeConcatWithConstants` call site, arguments as `{p}`.
+    fn concat_recipe(&self, indy: u16) -> Option<String> {
+        let Const::Indy(bsm, _) = self.pool.0.get(usize::from(indy))? else {
+            return None;
+        };
+        let args = self.bootstrap.get(usize::from(*bsm))?;
+        let recipe = self.pool.string(*args.first()?)?;
+        let mut constants = args[1..].iter().map(|a| self.pool.string(*a).unwrap_or(""));
+        Some(
+            recipe
+                .chars()
+                .map(|c| match c {
+                    '\u{1}' => "{p}".to_owned(),
+                    '\u{2}' => constants.next().unwrap_or("").to_owned(),
+                    c => c.to_string(),
+                })
+                .collect(),
+        )
+    }
+
+    /// Product REST calls in the bytecode: a Spring `RestTemplate` / `RestOperations` verb
+    /// or a `WebClient` `uri(…)`, each tied to the product path loaded before it in the same
+    /// method (a string constant, a `StringBuilder` or `invokedynamic` concatenation, with
+    /// unknown parts as `{p}`); no path there means the call is unresolved, never guessed.
+    #[must_use]
+    pub fn rest_calls(&self) -> Vec<vendorsec_code::RestCall> {
+        let class = self.name.replace('/', ".");
+        let mut out = Vec::new();
+        for m in &self.methods {
+            let mut candidate: Option<String> = None;
+            let mut building: Option<String> = None;
+            let mut last_static: Option<String> = None;
+            let mut web_verb: Option<String> = None;
+            let mut as_user = false;
+            let mut prev: Option<Op> = None;
+            for op in self.ops(&m.code) {
+                match &op {
+                    Op::Str(t) => {
+                        if let Some(p) = vendorsec_code::product_path(t) {
+                            candidate = Some(p);
+                        }
+                    }
+                    Op::Static(f) => last_static = Some(f.clone()),
+                    Op::Invoke(r) => {
+                        let (owner, name) = r.rsplit_once('.').unwrap_or(("", r));
+                        if owner == "java/lang/StringBuilder" {
+                            match name {
+                                "<init>" => {
+                                    building = Some(match &prev {
+                                        Some(Op::Str(t)) => t.clone(),
+                                        _ => String::new(),
+                                    });
+                                }
+                                "append" => {
+                                    if let Some(b) = building.as_mut() {
+                                        match &prev {
+                                            Some(Op::Str(t)) => b.push_str(t),
+                                            _ => b.push_str("{p}"),
+                                        }
+                                    }
+                                }
+                                "toString" => {
+                                    if let Some(p) = building
+                                        .take()
+                                        .as_deref()
+                                        .and_then(vendorsec_code::product_path)
+                                    {
+                                        candidate = Some(p);
+                                    }
+                                }
+                                _ => {}
+                            }
+                        } else if name == "authenticatedAsHostActor" {
+                            as_user = true;
+                        } else if owner.contains("WebClient") {
+                            if name == "method" {
+                                web_verb = last_static.as_deref().map(http_constant);
+                            } else if let Some(v) = web_client_verb(name) {
+                                web_verb = Some(v.to_owned());
+                            } else if name == "uri"
+                                && let Some(verb) = web_verb.take()
+                            {
+                                out.push(call(&class, &m.name, verb, candidate.take(), as_user));
+                                as_user = false;
+                            }
+                        } else if owner.ends_with("RestTemplate") || owner.ends_with("RestOperations") {
+                            let verb = match name {
+                                "getForObject" | "getForEntity" => Some("GET".to_owned()),
+                                "postForObject" | "postForEntity" | "postForLocation" => {
+                                    Some("POST".to_owned())
+                                }
+                                "put" => Some("PUT".to_owned()),
+                                "delete" => Some("DELETE".to_owned()),
+                                "patchForObject" => Some("PATCH".to_owned()),
+                                "exchange" => last_static.as_deref().map(http_constant),
+                                _ => None,
+                            };
+                            if let Some(verb) = verb {
+                                out.push(call(&class, &m.name, verb, candidate.take(), as_user));
+                                as_user = false;
+                            }
+                        }
+                    }
+                    Op::Other => {}
+                }
+                prev = Some(op);
+            }
+        }
+        out
+    }
+}
+
+fn web_client_verb(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "get" => "GET",
+        "post" => "POST",
+        "put" => "PUT",
+        "delete" => "DELETE",
+        "patch" => "PATCH",
+        _ => return None,
+    })
+}
+
+/// `org/springframework/http/HttpMethod.DELETE` -> `DELETE`.
+fn http_constant(field: &str) -> String {
+    field.rsplit('.').next().unwrap_or(field).to_ascii_uppercase()
+}
+
+fn call(
+    class: &str,
+    method: &str,
+    verb: String,
+    path: Option<String>,
+    as_user: bool,
+) -> vendorsec_code::RestCall {
+    vendorsec_code::RestCall {
+        api: vendorsec_code::Api::ConnectServer,
+        expression: format!(
+            "{class}.{method}: {verb} {}",
+            path.as_deref().unwrap_or("(path not a constant)")
+        ),
+        method: verb,
+        path,
+        line: 0,
+        column: 0,
+        as_user,
+    }
 }
 
 #[cfg(test)]

@@ -356,13 +356,13 @@ pub fn wants_velocity(chain: &[String]) -> bool {
     chain.last().is_some_and(|l| l.ends_with(".vm"))
 }
 
-/// Whether a blob is Java source (outside build output).
+/// Whether a blob is Java or Kotlin source (outside build output).
 #[must_use]
 pub fn wants_java(chain: &[String]) -> bool {
     let Some(last) = chain.last() else {
         return false;
     };
-    last.ends_with(".java")
+    (last.ends_with(".java") || last.ends_with(".kt"))
         && !last
             .split('/')
             .any(|c| c == "node_modules" || c == "target" || c == "build")
@@ -481,8 +481,27 @@ impl Collector {
         }
     }
 
-    /// A Java source file: methods whose annotations the checks read.
+    /// A Java or Kotlin source file: methods whose annotations the checks read, product
+    /// REST calls, ignored security paths, smells, secret converters.
     pub fn java(&self, chain: &[String], source: &[u8]) {
+        let kotlin = chain.last().is_some_and(|l| l.ends_with(".kt"));
+        let (rest_calls, methods, smells): (
+            fn(&[u8]) -> Vec<vendorsec_code::RestCall>,
+            fn(&[u8]) -> Vec<vendorsec_code::JavaMethod>,
+            fn(&[u8]) -> Vec<vendorsec_code::Smell>,
+        ) = if kotlin {
+            (
+                vendorsec_code::kotlin_rest_calls,
+                vendorsec_code::kotlin_methods,
+                vendorsec_code::kotlin_smells,
+            )
+        } else {
+            (
+                vendorsec_code::java_rest_calls,
+                vendorsec_code::java_methods,
+                vendorsec_code::java_smells,
+            )
+        };
         const SMELL_MARKERS: [&str; 8] = [
             "MessageDigest",
             "Cipher",
@@ -493,8 +512,11 @@ impl Collector {
             "getRuntime",
             "ProcessBuilder",
         ];
-        if contains_any(source, &["authenticatedAs", "AtlassianHostRestClients"]) {
-            let calls = vendorsec_code::java_rest_calls(source);
+        if contains_any(
+            source,
+            &["authenticatedAs", "AtlassianHostRestClients", "WebClient", "webClient"],
+        ) {
+            let calls = rest_calls(source);
             if !calls.is_empty() {
                 push(
                     &self.code,
@@ -508,14 +530,14 @@ impl Collector {
                 );
             }
         }
-        if contains_any(source, &["ignoring()"]) {
+        if !kotlin && contains_any(source, &["ignoring()"]) {
             let paths = vendorsec_code::ignored_paths(source);
             if !paths.is_empty() {
                 push(&self.ignored, (chain.to_vec(), paths));
             }
         }
         if contains_any(source, &SMELL_MARKERS) {
-            let smells = vendorsec_code::java_smells(source);
+            let smells = smells(source);
             if !smells.is_empty() {
                 push(&self.smells, (chain.to_vec(), smells));
             }
@@ -528,7 +550,7 @@ impl Collector {
         if !contains_any(source, &JAVA_ANNOTATIONS) {
             return;
         }
-        let methods: Vec<vendorsec_code::JavaMethod> = vendorsec_code::java_methods(source)
+        let methods: Vec<vendorsec_code::JavaMethod> = methods(source)
             .into_iter()
             .filter(|m| JAVA_ANNOTATIONS.iter().any(|a| m.has(a)))
             .collect();
@@ -552,12 +574,28 @@ impl Collector {
         ];
         let annotated = contains_any(bytes, &JAVA_ANNOTATIONS);
         let smelly = contains_any(bytes, &SMELL_REFS);
-        if !annotated && !smelly {
+        let calls_rest = contains_any(bytes, &["RestTemplate", "RestOperations", "WebClient"]);
+        if !annotated && !smelly && !calls_rest {
             return;
         }
         let Some(info) = classfile::read(bytes) else {
             return;
         };
+        if calls_rest {
+            let calls = info.rest_calls();
+            if !calls.is_empty() {
+                push(
+                    &self.code,
+                    (
+                        chain.to_vec(),
+                        vendorsec_code::FileFacts {
+                            calls,
+                            ..vendorsec_code::FileFacts::default()
+                        },
+                    ),
+                );
+            }
+        }
         if smelly {
             let smells = classfile::smells(&info);
             if !smells.is_empty() {

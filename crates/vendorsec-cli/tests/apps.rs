@@ -923,3 +923,180 @@ fn java_smells_from_bytecode() {
         ]
     );
 }
+
+#[test]
+fn kotlin_plugins_and_connect_apps_are_checked_like_java() {
+    let dir = tempfile::tempdir().unwrap();
+    let p2 = dir.path().join("p2");
+    std::fs::create_dir_all(p2.join("src/main/resources")).unwrap();
+    std::fs::create_dir_all(p2.join("src/main/kotlin/com/example")).unwrap();
+    std::fs::write(
+        p2.join("src/main/resources/atlassian-plugin.xml"),
+        r#"<atlassian-plugin key="com.example.kt" name="Kt"><rest key="api" path="/kt" version="1.0"/></atlassian-plugin>"#,
+    )
+    .unwrap();
+    std::fs::write(
+        p2.join("src/main/kotlin/com/example/ConfigResource.kt"),
+        r#"package com.example
+
+@Path("/config")
+class ConfigResource {
+    @GET
+    fun read(): Response = Response.ok().build()
+
+    @POST
+    @AnonymousAllowed
+    @XsrfProtectionExcluded
+    fun save(body: String): Response {
+        val digest = MessageDigest.getInstance("MD5").digest(password.toByteArray())
+        return Response.ok().build()
+    }
+}
+"#,
+    )
+    .unwrap();
+    let acsb = dir.path().join("acsb");
+    std::fs::create_dir_all(acsb.join("src/main/resources")).unwrap();
+    std::fs::create_dir_all(acsb.join("src/main/kotlin/x")).unwrap();
+    let desc = CONNECT_GOOD.replace(r#""READ", "WRITE""#, r#""READ", "WRITE", "DELETE""#);
+    std::fs::write(acsb.join("src/main/resources/atlassian-connect.json"), desc).unwrap();
+    std::fs::write(
+        acsb.join("src/main/kotlin/x/Issues.kt"),
+        "package x\nconst val ISSUE = \"/rest/api/3/issue/\"\nclass Issues(private val webClient: WebClient) {\n    fun run(key: String) {\n        webClient.get().uri(\"/rest/api/3/issue/{key}\", key).retrieve()\n        webClient.put().uri(\"$ISSUE$key\").retrieve()\n    }\n}\n",
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", ".", "--format", "json"]));
+    assert_eq!(
+        sorted_findings(&r, rule_severity_at),
+        vec![
+            "connect/excess-scope medium acsb/src/main/kotlin/x/Issues.kt:6",
+            "java/weak-password-hash high p2/src/main/kotlin/com/example/ConfigResource.kt:12",
+            "p2/anonymous-endpoint high p2/src/main/kotlin/com/example/ConfigResource.kt:8",
+            "p2/xsrf-check-disabled high p2/src/main/kotlin/com/example/ConfigResource.kt:8",
+        ]
+    );
+    let p = json(&run(dir.path(), &["inspect", "acsb", "--format", "json"]));
+    let calls: Vec<String> = p["apps"][0]["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{} {}", c["method"].as_str().unwrap(), c["path"]))
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            "GET \"/rest/api/3/issue/{key}\"",
+            "PUT \"/rest/api/3/issue/{p}\""
+        ]
+    );
+}
+
+/// Stub Spring and atlassian-connect-spring-boot types with the real names, so that
+/// compiled calls reference them as a real app's would.
+fn spring_stubs(java: &Path) {
+    for (pkg, name, body) in [
+        (
+            "org/springframework/http",
+            "HttpMethod",
+            "public enum HttpMethod { GET, POST, PUT, DELETE, PATCH }",
+        ),
+        (
+            "org/springframework/web/client",
+            "RestTemplate",
+            "public class RestTemplate {\n  public <T> T getForObject(String u, Class<T> c, Object... a) { return null; }\n  public void put(String u, Object b, Object... a) {}\n  public void delete(String u, Object... a) {}\n  public <T> T exchange(String u, org.springframework.http.HttpMethod m, Object e, Class<T> c, Object... a) { return null; }\n}",
+        ),
+        (
+            "com/atlassian/connect/spring",
+            "AtlassianHostRestClients",
+            "public interface AtlassianHostRestClients {\n  org.springframework.web.client.RestTemplate authenticatedAsAddon();\n  org.springframework.web.client.RestTemplate authenticatedAsHostActor();\n}",
+        ),
+        (
+            "org/springframework/web/reactive/function/client",
+            "WebClient",
+            "public interface WebClient {\n  Spec get(); Spec post(); Spec method(org.springframework.http.HttpMethod m);\n  interface Spec { Spec uri(String u, Object... a); Spec retrieve(); }\n}",
+        ),
+    ] {
+        std::fs::create_dir_all(java.join(pkg)).unwrap();
+        std::fs::write(
+            java.join(pkg).join(format!("{name}.java")),
+            format!("package {};\n{body}\n", pkg.replace('/', ".")),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn rest_calls_read_from_class_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let java = dir.path().join("src");
+    spring_stubs(&java);
+    std::fs::create_dir_all(java.join("x")).unwrap();
+    std::fs::write(
+        java.join("x/Issues.java"),
+        r#"package x;
+import com.atlassian.connect.spring.AtlassianHostRestClients;
+import org.springframework.http.HttpMethod;
+import org.springframework.web.reactive.function.client.WebClient;
+public class Issues {
+    static final String ISSUE = "/rest/api/3/issue/";
+    AtlassianHostRestClients clients;
+    WebClient webClient;
+    String read(String key) { return clients.authenticatedAsAddon().getForObject("/rest/api/3/issue/{key}", String.class, key); }
+    void update(String key) { clients.authenticatedAsAddon().put(ISSUE + key, "{}"); }
+    void old(String key) { clients.authenticatedAsHostActor().exchange(new StringBuilder("/rest/api/3/issue/").append(key).toString(), HttpMethod.DELETE, null, Void.class); }
+    void comment(String key) { webClient.post().uri("/rest/api/3/issue/{key}/comment", key).retrieve(); }
+    void anywhere(String url) { clients.authenticatedAsAddon().getForObject(url, String.class); }
+}
+"#,
+    )
+    .unwrap();
+    let classes = dir.path().join("classes");
+    std::fs::create_dir_all(&classes).unwrap();
+    javac(&java, &classes);
+    let class = std::fs::read(classes.join("x/Issues.class")).unwrap();
+    std::fs::create_dir_all(dir.path().join("dist")).unwrap();
+    std::fs::write(
+        dir.path().join("dist/app.jar"),
+        zip_of(&[
+            (
+                "BOOT-INF/classes/atlassian-connect.json",
+                CONNECT_GOOD.as_bytes(),
+            ),
+            ("BOOT-INF/classes/x/Issues.class", &class),
+        ]),
+    )
+    .unwrap();
+    let p = json(&run(dir.path(), &["inspect", "dist/app.jar", "--format", "json"]));
+    let calls: Vec<String> = p["apps"][0]["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{} {} {}", c["method"].as_str().unwrap(), c["path"], c["needs"]))
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            "DELETE \"/rest/api/3/issue/{p}\" \"DELETE\"",
+            "GET null null",
+            "GET \"/rest/api/3/issue/{key}\" \"READ\"",
+            "POST \"/rest/api/3/issue/{key}/comment\" \"WRITE\"",
+            "PUT \"/rest/api/3/issue/{p}\" \"WRITE\"",
+        ]
+    );
+    // DELETE and act-as-user are needed and not declared; the unresolved call stops any
+    // excess-scope conclusion.
+    let r = json(&run(dir.path(), &["scan", "dist", "--format", "json"]));
+    let mut msgs: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["locations"].as_array().unwrap().len()))
+        .collect();
+    msgs.sort();
+    assert_eq!(
+        msgs,
+        vec!["connect/missing-scope 2", "connect/missing-scope 2"],
+        "{}",
+        r["findings"]
+    );
+}

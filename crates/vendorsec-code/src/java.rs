@@ -582,9 +582,76 @@ fn java_resolve(
     }
 }
 
+/// The HTTP method of a `RestTemplate` call by its name: `Some(Some(m))` for a verb method,
+/// `Some(None)` for `exchange` (the method is an argument), `None` for anything else.
+pub(crate) fn rest_template_verb(name: &str) -> Option<Option<&'static str>> {
+    Some(match name {
+        "getForObject" | "getForEntity" => Some("GET"),
+        "postForObject" | "postForEntity" | "postForLocation" => Some("POST"),
+        "put" => Some("PUT"),
+        "delete" => Some("DELETE"),
+        "patchForObject" => Some("PATCH"),
+        "exchange" => None,
+        _ => return None,
+    })
+}
+
+/// Whether a call's receiver is a REST client of the app's (ACSB's clients or a RestTemplate).
+pub(crate) fn rest_template_receiver(object: &str) -> bool {
+    object.contains("authenticatedAs")
+        || object.to_ascii_lowercase().contains("resttemplate")
+        || object.contains("RestClients")
+}
+
+/// Whether the start of a `WebClient` chain is one (`webClient`, `WebClient.create(…)`,
+/// ACSB's `authenticatedAs…()`).
+pub(crate) fn web_client_receiver(object: &str) -> bool {
+    object.to_ascii_lowercase().contains("webclient") || object.contains("authenticatedAs")
+}
+
+/// The HTTP method of a `WebClient` verb method.
+pub(crate) fn web_client_verb(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "get" => "GET",
+        "post" => "POST",
+        "put" => "PUT",
+        "delete" => "DELETE",
+        "patch" => "PATCH",
+        _ => return None,
+    })
+}
+
+/// `HttpMethod.DELETE` -> `DELETE`.
+pub(crate) fn http_method_name(expr: &str) -> String {
+    expr.rsplit('.').next().unwrap_or("GET").trim().to_ascii_uppercase()
+}
+
+/// A call found at node `n`, through the client written as `object`.
+pub(crate) fn rest_call(
+    n: Node<'_>,
+    src: &[u8],
+    method: String,
+    path: Option<String>,
+    object: &str,
+) -> crate::RestCall {
+    let pos = n.start_position();
+    let ev: String = text(n, src).split_whitespace().collect::<Vec<_>>().join(" ");
+    crate::RestCall {
+        api: crate::Api::ConnectServer,
+        method,
+        path,
+        expression: ev.chars().take(160).collect(),
+        line: pos.row as u64 + 1,
+        column: pos.column as u64 + 1,
+        as_user: object.contains("authenticatedAsHostActor")
+            || object.contains("authenticatedAs(") && object.contains("User"),
+    }
+}
+
 /// Product REST calls through atlassian-connect-spring-boot's `AtlassianHostRestClients`
 /// (a Spring `RestTemplate`): `getForObject`, `postForEntity`, `put`, `delete`,
-/// `exchange(url, HttpMethod.X, …)`, with the URL resolved from literals, constants and
+/// `exchange(url, HttpMethod.X, …)`, and Spring `WebClient` chains
+/// (`webClient.post().uri("/rest/…")`), with the URL resolved from literals, constants and
 /// concatenation.
 #[must_use]
 pub fn java_rest_calls(source: &[u8]) -> Vec<crate::RestCall> {
@@ -595,56 +662,56 @@ pub fn java_rest_calls(source: &[u8]) -> Vec<crate::RestCall> {
     let consts = java_constants(root, source);
     let mut out = Vec::new();
     for n in nodes(root) {
-        if n.kind() == "method_invocation" {
-            let name = n
-                .child_by_field_name("name")
-                .map_or("", |x| text(x, source));
-            let object = n
-                .child_by_field_name("object")
-                .map_or("", |x| text(x, source));
-            let method = match name {
-                "getForObject" | "getForEntity" => Some("GET"),
-                "postForObject" | "postForEntity" | "postForLocation" => Some("POST"),
-                "put" => Some("PUT"),
-                "delete" => Some("DELETE"),
-                "patchForObject" => Some("PATCH"),
-                "exchange" => None,
-                _ => continue,
+        if n.kind() != "method_invocation" {
+            continue;
+        }
+        let name = n
+            .child_by_field_name("name")
+            .map_or("", |x| text(x, source));
+        let receiver = n.child_by_field_name("object");
+        let object = receiver.map_or("", |x| text(x, source));
+        let args = n.child_by_field_name("arguments");
+        let (method, url) = if name == "uri" {
+            let Some(r) = receiver.filter(|r| r.kind() == "method_invocation") else {
+                continue;
             };
-            let rest_client = object.contains("authenticatedAs")
-                || object.to_ascii_lowercase().contains("resttemplate")
-                || object.contains("RestClients");
-            if rest_client && let Some(args) = n.child_by_field_name("arguments") {
-                let first = args.named_child(0);
-                let method = method.map(str::to_owned).or_else(|| {
-                    args.named_child(1).map(|m| {
-                        text(m, source)
-                            .rsplit('.')
-                            .next()
-                            .unwrap_or("GET")
-                            .to_ascii_uppercase()
-                    })
-                });
-                let resolved = first.and_then(|f| java_resolve(f, source, &consts, 0));
-                let path = resolved.as_deref().and_then(crate::product_path);
-                if resolved.is_none() || path.is_some() {
-                    let pos = n.start_position();
-                    let ev: String = text(n, source)
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    out.push(crate::RestCall {
-                        api: crate::Api::ConnectServer,
-                        method: method.unwrap_or_else(|| "GET".to_owned()),
-                        path,
-                        expression: ev.chars().take(160).collect(),
-                        line: pos.row as u64 + 1,
-                        column: pos.column as u64 + 1,
-                        as_user: object.contains("authenticatedAsHostActor")
-                            || object.contains("authenticatedAs(") && object.contains("User"),
-                    });
-                }
+            let client = r.child_by_field_name("object").map_or("", |x| text(x, source));
+            if !web_client_receiver(client) {
+                continue;
             }
+            let verb = r.child_by_field_name("name").map_or("", |x| text(x, source));
+            let verb = if verb == "method" {
+                r.child_by_field_name("arguments")
+                    .and_then(|a| a.named_child(0))
+                    .map(|m| http_method_name(text(m, source)))
+            } else {
+                web_client_verb(verb).map(str::to_owned)
+            };
+            let Some(verb) = verb else { continue };
+            (Some(verb), args.and_then(|a| a.named_child(0)))
+        } else {
+            let Some(m) = rest_template_verb(name) else {
+                continue;
+            };
+            if !rest_template_receiver(object) {
+                continue;
+            }
+            let method = m.map(str::to_owned).or_else(|| {
+                args.and_then(|a| a.named_child(1))
+                    .map(|m| http_method_name(text(m, source)))
+            });
+            (method, args.and_then(|a| a.named_child(0)))
+        };
+        let resolved = url.and_then(|f| java_resolve(f, source, &consts, 0));
+        let path = resolved.as_deref().and_then(crate::product_path);
+        if resolved.is_none() || path.is_some() {
+            out.push(rest_call(
+                n,
+                source,
+                method.unwrap_or_else(|| "GET".to_owned()),
+                path,
+                object,
+            ));
         }
     }
     out.sort_by_key(|c| (c.line, c.column));
@@ -665,6 +732,8 @@ mod rest_tests {
         clients.authenticatedAsHostActor().exchange("/rest/api/3/issue/" + key, HttpMethod.DELETE, null, Void.class);
         clients.authenticatedAsAddon().getForObject(url, String.class);
         restTemplate.getForObject("https://example.com/other", String.class);
+        webClient.post().uri("/rest/api/3/issue/{k}/comment", key).retrieve();
+        WebClient.create().method(HttpMethod.PUT).uri(ISSUE + "{k}", key).retrieve();
     }
 }
 "#;
@@ -687,6 +756,8 @@ mod rest_tests {
                 "PUT /rest/api/3/issue/{p} l5",
                 "DELETE /rest/api/3/issue/{p} l6 asUser",
                 "GET UNRESOLVED l7",
+                "POST /rest/api/3/issue/{k}/comment l9",
+                "PUT /rest/api/3/issue/{k} l10",
             ]
         );
     }

@@ -11,6 +11,7 @@
 //! unresolved where it does not.
 
 mod java;
+mod kotlin;
 
 use std::collections::HashMap;
 
@@ -18,6 +19,7 @@ pub use java::{
     Annotation, IgnoredPath, JavaMethod, Smell, ignored_paths, java_methods, java_rest_calls,
     java_smells, legacy_tls_protocol, weak_cipher_transformation, weak_hash_algorithm,
 };
+pub use kotlin::{kotlin_methods, kotlin_rest_calls, kotlin_smells};
 use tree_sitter::{Node, Parser};
 
 /// Largest source file parsed (bundles and minified files beyond it are skipped).
@@ -270,7 +272,8 @@ fn method_of(
 
 /// Normalise a resolved URL to a product path: absolute site URLs lose scheme and host, a
 /// leading unknown base (`{p}/rest/…`) is dropped, the query string goes.
-pub(crate) fn product_path(p: &str) -> Option<String> {
+#[must_use]
+pub fn product_path(p: &str) -> Option<String> {
     let mut s = p.trim().to_owned();
     if let Some(rest) = s
         .strip_prefix("https://")
