@@ -330,6 +330,8 @@ pub struct Collector {
     /// Files that set up an encrypting tenant store (ACE store adapter, JPA converter of
     /// the shared secret).
     secret_stores: Mutex<Vec<Vec<String>>>,
+    /// Connect descriptors built in code: file, line, values not known.
+    code_descriptors: Mutex<Vec<(Vec<String>, u64, Vec<String>)>>,
 }
 
 /// A script kept for the egress check: chain, language, bytes.
@@ -471,6 +473,16 @@ impl Collector {
                 e.0 += source.len() as u64;
                 e.1.push((chain.to_vec(), lang, source.to_vec()));
             }
+        }
+        if contains_any(source, &["baseUrl"])
+            && contains_any(source, &["modules", "lifecycle", "authentication"])
+            && let Some(d) = vendorsec_code::connect_descriptor(source, lang)
+        {
+            push(
+                &self.files,
+                (chain.to_vec(), DescriptorKind::Connect, d.json.into_bytes()),
+            );
+            push(&self.code_descriptors, (chain.to_vec(), d.line, d.unknown));
         }
         if !mentions_product_api(source) {
             return;
@@ -680,8 +692,10 @@ impl Collector {
     #[must_use]
     pub fn finish_with(self, deps: &[DependencyFact]) -> Analysis {
         let secret_stores = take(self.secret_stores);
+        let code_descriptors = take(self.code_descriptors);
         let mut files = take(self.files);
         files.sort_by(|a, b| a.0.cmp(&b.0));
+        let built_in_code = |chain: &[String]| code_descriptors.iter().find(|d| d.0 == chain);
         let mut code = take(self.code);
         code.sort_by(|a, b| a.0.cmp(&b.0));
         // The directory of each Connect and Forge descriptor: code under it belongs to the
@@ -694,9 +708,34 @@ impl Collector {
                 Some(i) => d[..=i].to_owned(),
                 None => String::new(),
             };
-            dir.strip_suffix("src/main/resources/")
-                .map_or(dir.clone(), str::to_owned)
+            let dir = dir
+                .strip_suffix("src/main/resources/")
+                .map_or(dir.clone(), str::to_owned);
+            // A descriptor built in code under src/ or lib/ describes the project above.
+            if code_descriptors.iter().any(|d| d.0 == chain) {
+                for sub in ["src/", "lib/", "routes/", "server/"] {
+                    if let Some(up) = dir.strip_suffix(sub)
+                        && (up.is_empty() || up.ends_with('/'))
+                    {
+                        return up.to_owned();
+                    }
+                }
+            }
+            dir
         };
+        // A descriptor built in code in a project that also has a descriptor file is not a
+        // second app.
+        let file_roots: Vec<String> = files
+            .iter()
+            .filter(|f| built_in_code(&f.0).is_none())
+            .map(|f| prefix(&f.0))
+            .collect();
+        files.retain(|f| {
+            built_in_code(&f.0).is_none() || {
+                let r = prefix(&f.0);
+                !file_roots.iter().any(|fr| r.starts_with(fr.as_str()))
+            }
+        });
         let roots: Vec<String> = files.iter().map(|f| prefix(&f.0)).collect();
         let mut java = take(self.java);
         java.sort_by(|a, b| a.0.cmp(&b.0));
@@ -733,6 +772,16 @@ impl Collector {
             };
             match result {
                 Ok(Some((mut profile, findings))) => {
+                    if let Some((_, line, unknown)) = built_in_code(&chain) {
+                        profile.notes.push(if unknown.is_empty() {
+                            format!("descriptor built in code at {path}:{line}; every value is stated in the code")
+                        } else {
+                            format!(
+                                "descriptor built in code at {path}:{line}; values computed at run time are not known and not checked: {}",
+                                unknown.join(", ")
+                            )
+                        });
+                    }
                     {
                         let root = prefix(&chain);
                         let mine: Vec<&usage::JavaFile> = java

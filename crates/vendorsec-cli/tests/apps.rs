@@ -1100,3 +1100,57 @@ public class Issues {
         r["findings"]
     );
 }
+
+#[test]
+fn a_descriptor_built_in_code_is_analysed_for_what_it_states() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    std::fs::create_dir_all(app.join("src")).unwrap();
+    std::fs::write(
+        app.join("src/descriptor.js"),
+        r#"const KEY = 'com.example.coded';
+module.exports = (app) => {
+  app.get('/atlassian-connect.json', (req, res) => {
+    res.json({
+      key: KEY,
+      name: 'Coded',
+      baseUrl: process.env.BASE_URL,
+      authentication: { type: 'jwt' },
+      lifecycle: { installed: '/installed' },
+      apiMigrations: { 'signed-install': true, 'context-qsh': true },
+      scopes: ['READ', 'ADMIN'],
+      modules: { generalPages: [{ key: 'p', url: '/p', name: { value: 'P' } }] },
+    });
+  });
+};
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("src/issues.js"),
+        "module.exports = (addon) => (req) => addon.httpClient(req).get('/rest/api/3/issue/' + req.query.key);\n",
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", "app", "--format", "json"]));
+    assert_eq!(
+        sorted_findings(&r, rule_severity_at),
+        vec![
+            "connect/excess-scope high app/src/descriptor.js:11",
+            "connect/risky-scope medium app/src/descriptor.js:11",
+        ]
+    );
+    let p = json(&run(dir.path(), &["inspect", "app", "--format", "json"]));
+    assert_eq!(p["apps"].as_array().unwrap().len(), 1, "{p}");
+    assert_eq!(p["apps"][0]["key"], "com.example.coded");
+    let notes = p["apps"][0]["notes"].to_string();
+    assert!(
+        notes.contains("descriptor built in code at app/src/descriptor.js:4")
+            && notes.contains("not known and not checked: baseUrl"),
+        "{notes}"
+    );
+    // A project with a descriptor file: the literal is not a second app.
+    std::fs::write(app.join("atlassian-connect.json"), CONNECT_GOOD).unwrap();
+    let p = json(&run(dir.path(), &["inspect", "app", "--format", "json"]));
+    assert_eq!(p["apps"].as_array().unwrap().len(), 1, "{p}");
+    assert_eq!(p["apps"][0]["key"], "com.example.lean");
+}

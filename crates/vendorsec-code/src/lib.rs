@@ -10,6 +10,7 @@
 //! substitutions are path parameters or same-file constants, concatenation), and marked
 //! unresolved where it does not.
 
+mod descriptor;
 mod java;
 mod kotlin;
 
@@ -19,6 +20,7 @@ pub use java::{
     Annotation, IgnoredPath, JavaMethod, Smell, ignored_paths, java_methods, java_rest_calls,
     java_smells, legacy_tls_protocol, weak_cipher_transformation, weak_hash_algorithm,
 };
+pub use descriptor::{CodeDescriptor, connect_descriptor};
 pub use kotlin::{kotlin_methods, kotlin_rest_calls, kotlin_smells};
 use tree_sitter::{Node, Parser};
 
