@@ -271,6 +271,54 @@ pub(crate) fn analyse(
     Ok(Some((p, out)))
 }
 
+/// A web trigger of a manifest and the handler of its function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Trigger {
+    pub key: String,
+    /// `index.run`: module `src/index.*`, export `run`.
+    pub handler: String,
+    /// Line of the trigger in the manifest.
+    pub line: u64,
+}
+
+/// The web triggers of a manifest with their handlers (those whose function is declared).
+pub(crate) fn triggers(text: &[u8]) -> Vec<Trigger> {
+    let Ok(s) = std::str::from_utf8(text) else {
+        return Vec::new();
+    };
+    let Ok(v) = serde_saphyr::from_str::<Value>(s) else {
+        return Vec::new();
+    };
+    let modules = v.get("modules");
+    let list = |k: &str| -> Vec<Value> {
+        modules
+            .and_then(|m| m.get(k))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let functions = list("function");
+    let mut out = Vec::new();
+    for t in list("webtrigger") {
+        let key = t.get("key").and_then(Value::as_str).unwrap_or("");
+        let Some(function) = t.get("function").and_then(Value::as_str) else {
+            continue;
+        };
+        let handler = functions
+            .iter()
+            .find(|f| f.get("key").and_then(Value::as_str) == Some(function))
+            .and_then(|f| f.get("handler").and_then(Value::as_str));
+        if let Some(h) = handler {
+            out.push(Trigger {
+                key: key.to_owned(),
+                handler: h.to_owned(),
+                line: line_of(text, &format!("key: {key}")),
+            });
+        }
+    }
+    out
+}
+
 fn forge_scope_meaning(scope: &str) -> String {
     let (verb, rest) = scope.split_once(':').unwrap_or(("", scope));
     let what = rest.replace(':', " in ").replace('-', " ");

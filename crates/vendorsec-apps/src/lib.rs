@@ -23,7 +23,7 @@ pub use vendorsec_code::MAX_SOURCE_BYTES;
 use vendorsec_core::Finding;
 
 /// The rules of this analyser: id, name, description, default severity, guideline item.
-pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 33] = {
+pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 34] = {
     use vendorsec_core::Severity::{High, Low, Medium};
     [
         (
@@ -81,6 +81,13 @@ pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 33] = {
             "A scope is declared with `allowImpersonation: true` (offline user impersonation); it needs a justification.",
             Medium,
             "code.lean-scopes",
+        ),
+        (
+            "forge/unauthenticated-webtrigger",
+            "Forge web trigger without caller authentication",
+            "A web trigger's handler reads no credential from the request (no Authorization or signature header, token, HMAC or verify call, in the handler or a helper it calls): anyone who learns the URL can invoke it.",
+            Medium,
+            "code.owasp-top-10",
         ),
         (
             "forge/insecure-remote",
@@ -445,6 +452,11 @@ fn mentions_product_api(source: &[u8]) -> bool {
     contains_any(source, &MARKERS)
 }
 
+/// A script that may reach an external host.
+fn is_egress_candidate(source: &[u8]) -> bool {
+    contains_any(source, &["fetch(", "axios", "src="]) && contains_any(source, &["http"])
+}
+
 /// Largest descriptor read (real ones are kilobytes).
 pub const MAX_DESCRIPTOR_BYTES: u64 = 16 << 20;
 
@@ -462,9 +474,9 @@ impl Collector {
         if contains_any(source, &["registerAdapter", ".store.register("]) {
             push(&self.secret_stores, chain.to_vec());
         }
-        let egress_candidate =
-            contains_any(source, &["fetch(", "axios", "src="]) && contains_any(source, &["http"]);
-        if egress_candidate {
+        // Kept for the Forge checks made at the end: egress (scripts that fetch or show
+        // URLs) and web-trigger handlers (scripts that export functions).
+        if is_egress_candidate(source) || contains_any(source, &["export"]) {
             let mut e = self
                 .egress
                 .lock()
@@ -809,9 +821,20 @@ impl Collector {
                             has_modules,
                         ));
                         if kind == DescriptorKind::Forge {
-                            let urls: Vec<(Vec<String>, Vec<vendorsec_code::ExternalUrl>)> = egress
+                            let scripts: Vec<&Script> = egress
                                 .iter()
                                 .filter(|(c, _, _)| owner(c).as_deref() == Some(root.as_str()))
+                                .collect();
+                            out.findings.extend(usage::webtriggers(
+                                &mut profile,
+                                &chain,
+                                &forge::triggers(&bytes),
+                                &root,
+                                &scripts,
+                            ));
+                            let urls: Vec<(Vec<String>, Vec<vendorsec_code::ExternalUrl>)> = scripts
+                                .into_iter()
+                                .filter(|(_, _, src)| is_egress_candidate(src))
                                 .map(|(c, lang, src)| {
                                     (c.clone(), vendorsec_code::external_urls(src, *lang))
                                 })

@@ -879,3 +879,86 @@ pub(crate) fn ignored_paths(
     profile.sort();
     out
 }
+
+/// FG-TRIG-01: each web trigger's handler (`index.run` -> `src/index.*`, export `run`)
+/// must read a credential from the request. Handlers not found are said in the profile, not
+/// guessed at.
+pub(crate) fn webtriggers(
+    profile: &mut AppProfile,
+    manifest: &[String],
+    triggers: &[crate::forge::Trigger],
+    root: &str,
+    scripts: &[&(Vec<String>, vendorsec_code::Lang, Vec<u8>)],
+) -> Vec<Finding> {
+    const EVIDENCE: [&str; 11] = [
+        "auth",
+        "signature",
+        "hmac",
+        "timingsafeequal",
+        "verify",
+        "token",
+        "secret",
+        "api-key",
+        "apikey",
+        "x-api",
+        "password",
+    ];
+    let mut out = Vec::new();
+    for t in triggers {
+        let Some((module, export)) = t.handler.rsplit_once('.') else {
+            continue;
+        };
+        let wanted = format!("{root}src/{module}.");
+        let script = scripts.iter().find(|(c, _, _)| {
+            let d = c.join("!/");
+            d.strip_prefix(wanted.as_str()).is_some_and(|ext| {
+                matches!(ext, "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs")
+            })
+        });
+        let found = script
+            .and_then(|(c, lang, src)| Some((c, vendorsec_code::exported_function(src, *lang, export)?)));
+        let Some((chain, h)) = found else {
+            profile.notes.push(format!(
+                "web trigger {}: handler {} not found under {root}src/; caller authentication not checked",
+                t.key, t.handler
+            ));
+            continue;
+        };
+        let lower = h.text.to_ascii_lowercase();
+        if EVIDENCE.iter().any(|e| lower.contains(e)) {
+            continue;
+        }
+        let file = chain.join("!/");
+        let mut f = finding(
+            chain,
+            Check {
+                rule: "forge/unauthenticated-webtrigger",
+                severity: Severity::Medium,
+                message: format!(
+                    "The web trigger {} runs {} ({file}:{}), which reads no credential from the request: anyone with the trigger URL can invoke it.",
+                    t.key, t.handler, h.line
+                ),
+                evidence: h
+                    .text
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .chars()
+                    .take(160)
+                    .collect(),
+                remediation: "Authenticate callers in the handler: verify a signature (HMAC of the body with a shared secret, compared in constant time) or a secret token header, and refuse everything else with 401.",
+                line: h.line,
+                identity: format!("{}|{}|{}", profile.key, t.key, t.handler),
+            },
+        );
+        let origin = Origin {
+            chain: manifest.to_vec(),
+            commit: None,
+        };
+        f.locations
+            .push(Location::new(&origin, t.line, 0, t.line, 0));
+        out.push(f);
+    }
+    out
+}

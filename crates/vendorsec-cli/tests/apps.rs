@@ -1154,3 +1154,41 @@ module.exports = (app) => {
     assert_eq!(p["apps"].as_array().unwrap().len(), 1, "{p}");
     assert_eq!(p["apps"][0]["key"], "com.example.lean");
 }
+
+#[test]
+fn forge_web_triggers_must_authenticate_callers() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("forge");
+    std::fs::create_dir_all(app.join("src/triggers")).unwrap();
+    std::fs::write(
+        app.join("manifest.yml"),
+        "app:\n  id: ari:cloud:ecosystem::app/abc\nmodules:\n  webtrigger:\n    - key: open-hook\n      function: open\n    - key: signed-hook\n      function: signed\n  function:\n    - key: open\n      handler: index.open\n    - key: signed\n      handler: triggers/signed.run\npermissions:\n  scopes:\n    - storage:app\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("src/index.js"),
+        "import { storage } from '@forge/api';\nexport const open = async (request) => {\n  await storage.set('last', JSON.parse(request.body));\n  return { statusCode: 204 };\n};\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("src/triggers/signed.ts"),
+        "import crypto from 'crypto';\nconst valid = (req: any) => {\n  const mac = crypto.createHmac('sha256', process.env.HOOK_KEY!).update(req.body).digest('hex');\n  return crypto.timingSafeEqual(Buffer.from(mac), Buffer.from(req.headers['x-hook-mac'][0]));\n};\nexport async function run(req: any) {\n  if (!valid(req)) return { statusCode: 401 };\n  return { statusCode: 204 };\n}\n",
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", "forge", "--format", "json"]));
+    let f: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "forge/unauthenticated-webtrigger")
+        .collect();
+    assert_eq!(f.len(), 1, "{}", r["findings"]);
+    let places: Vec<String> = f[0]["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| format!("{}:{}", l["origin"].as_str().unwrap(), l["line"]))
+        .collect();
+    assert_eq!(places, vec!["forge/manifest.yml:5", "forge/src/index.js:2"]);
+    assert!(f[0]["message"].as_str().unwrap().contains("open-hook"));
+}

@@ -269,3 +269,119 @@ module.exports = (app, addon) => {
         assert!(connect_descriptor(b"const x = {", Lang::TypeScript).is_none());
     }
 }
+
+/// An exported function of a module, as a Forge manifest's `handler: index.run` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handler {
+    /// 1-based line of the definition.
+    pub line: u64,
+    /// The function's text, followed by the text of every same-file function it names
+    /// (one level), so that a check delegated to a helper is seen.
+    pub text: String,
+}
+
+/// The function a module exports as `name`: `export function name`, `export const name =`,
+/// `exports.name =` / `module.exports.name =`, `module.exports = { name }`, or an exported
+/// name bound to a same-file function.
+#[must_use]
+pub fn exported_function(source: &[u8], lang: Lang, name: &str) -> Option<Handler> {
+    let tree = parse(source, lang)?;
+    let root = tree.root_node();
+    // Every named function of the file: name -> node.
+    let mut functions: HashMap<String, Node<'_>> = HashMap::new();
+    for n in nodes(root) {
+        match n.kind() {
+            "function_declaration" | "generator_function_declaration" => {
+                if let Some(id) = n.child_by_field_name("name") {
+                    functions.entry(text(id, source).to_owned()).or_insert(n);
+                }
+            }
+            "variable_declarator" => {
+                if let (Some(id), Some(v)) =
+                    (n.child_by_field_name("name"), n.child_by_field_name("value"))
+                    && id.kind() == "identifier"
+                {
+                    functions.entry(text(id, source).to_owned()).or_insert(v);
+                }
+            }
+            "assignment_expression" => {
+                if let (Some(l), Some(r)) =
+                    (n.child_by_field_name("left"), n.child_by_field_name("right"))
+                {
+                    let lt = text(l, source);
+                    if let Some(export) = lt
+                        .strip_prefix("module.exports.")
+                        .or_else(|| lt.strip_prefix("exports."))
+                    {
+                        functions.insert(format!("exports.{export}"), r);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut node = functions
+        .get(&format!("exports.{name}"))
+        .or_else(|| functions.get(name))
+        .copied()?;
+    // `export const run = handler;` -> the function it names.
+    for _ in 0..4 {
+        if node.kind() == "identifier"
+            && let Some(f) = functions.get(text(node, source))
+        {
+            node = *f;
+        } else {
+            break;
+        }
+    }
+    let mut body = text(node, source).to_owned();
+    let own = body.clone();
+    for (fname, f) in &functions {
+        let is_function = matches!(
+            f.kind(),
+            "function_declaration" | "arrow_function" | "function_expression" | "function"
+        );
+        if is_function
+            && fname.len() >= 3
+            && fname != name
+            && !fname.starts_with("exports.")
+            && f.id() != node.id()
+            && own.contains(fname.as_str())
+        {
+            body.push('\n');
+            body.push_str(text(*f, source));
+        }
+    }
+    Some(Handler {
+        line: node.start_position().row as u64 + 1,
+        text: body,
+    })
+}
+
+#[cfg(test)]
+mod handler_tests {
+    use super::*;
+
+    #[test]
+    fn exported_functions_in_each_style() {
+        let src = br#"const verifySignature = (req) => req.headers['x-hub-signature'] === sign(req.body);
+export const run = async (request) => {
+  if (!verifySignature(request)) return { statusCode: 401 };
+  return { statusCode: 200 };
+};
+export async function open(request) { return { statusCode: 200, body: 'ok' }; }
+const impl = (r) => ({ statusCode: 204 });
+export const aliased = impl;
+exports.legacy = function (event) { return { statusCode: 200 }; };
+"#;
+        let run = exported_function(src, Lang::JavaScript, "run").unwrap();
+        assert_eq!(run.line, 2);
+        assert!(run.text.contains("x-hub-signature"), "{}", run.text);
+        let open = exported_function(src, Lang::JavaScript, "open").unwrap();
+        assert_eq!(open.line, 6);
+        assert!(!open.text.contains("verify"));
+        assert_eq!(exported_function(src, Lang::JavaScript, "aliased").unwrap().line, 7);
+        assert_eq!(exported_function(src, Lang::JavaScript, "legacy").unwrap().line, 9);
+        assert!(exported_function(src, Lang::JavaScript, "missing").is_none());
+    }
+}

@@ -20,7 +20,7 @@ pub use java::{
     Annotation, IgnoredPath, JavaMethod, Smell, ignored_paths, java_methods, java_rest_calls,
     java_smells, legacy_tls_protocol, weak_cipher_transformation, weak_hash_algorithm,
 };
-pub use descriptor::{CodeDescriptor, connect_descriptor};
+pub use descriptor::{CodeDescriptor, Handler, connect_descriptor, exported_function};
 pub use kotlin::{kotlin_methods, kotlin_rest_calls, kotlin_smells};
 use tree_sitter::{Node, Parser};
 
