@@ -23,7 +23,7 @@ pub use vendorsec_code::MAX_SOURCE_BYTES;
 use vendorsec_core::Finding;
 
 /// The rules of this analyser: id, name, description, default severity, guideline item.
-pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 34] = {
+pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 35] = {
     use vendorsec_core::Severity::{High, Low, Medium};
     [
         (
@@ -81,6 +81,13 @@ pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 34] = {
             "A scope is declared with `allowImpersonation: true` (offline user impersonation); it needs a justification.",
             Medium,
             "code.lean-scopes",
+        ),
+        (
+            "code/plaintext-credential-storage",
+            "Credential stored without encryption",
+            "A persisted field or key named like a token or secret (JPA / Spring Data entity field without an encrypting converter, Mongoose or Sequelize model field in a file that encrypts nothing, Forge storage.set instead of setSecret) holds the credential as plain text.",
+            Medium,
+            "code.tokens-encrypted-at-rest",
         ),
         (
             "forge/unauthenticated-webtrigger",
@@ -496,6 +503,12 @@ impl Collector {
             );
             push(&self.code_descriptors, (chain.to_vec(), d.line, d.unknown));
         }
+        if contains_any(source, &["Schema(", ".define(", "storage.set(", "kvs.set("]) {
+            let found = vendorsec_code::js_credential_storage(source, lang);
+            if !found.is_empty() {
+                push(&self.smells, (chain.to_vec(), found));
+            }
+        }
         if !mentions_product_api(source) {
             return;
         }
@@ -570,6 +583,16 @@ impl Collector {
             && contains_any(source, &["sharedSecret", "SharedSecret", "AtlassianHost"])
         {
             push(&self.secret_stores, chain.to_vec());
+        }
+        if contains_any(source, &["@Entity", "@Document", "@Table"]) {
+            let found = if kotlin {
+                vendorsec_code::kotlin_credential_fields(source)
+            } else {
+                vendorsec_code::java_credential_fields(source)
+            };
+            if !found.is_empty() {
+                push(&self.smells, (chain.to_vec(), found));
+            }
         }
         if !contains_any(source, &JAVA_ANNOTATIONS) {
             return;

@@ -755,6 +755,13 @@ pub(crate) fn smell_findings(chain: &[String], smells: &[vendorsec_code::Smell])
                 "A stream is deserialized with ObjectInputStream; untrusted input can execute code through gadget classes.",
                 "Do not deserialize untrusted data; use JSON, or an ObjectInputFilter allow-list.",
             ),
+            "plaintext-credential-storage" => (
+                "code/plaintext-credential-storage",
+                Severity::Medium,
+                vendorsec_core::Confidence::Medium,
+                "A credential is persisted as plain text (the field or key is named like a token or secret and nothing encrypts it): a database dump or backup then hands it over.",
+                "Encrypt tokens and secrets at rest: a JPA AttributeConverter or column encryption backed by a KMS key, an encrypting model plugin, or Forge storage.setSecret.",
+            ),
             "command-execution" => (
                 "java/command-execution",
                 Severity::Low,

@@ -1192,3 +1192,33 @@ fn forge_web_triggers_must_authenticate_callers() {
     assert_eq!(places, vec!["forge/manifest.yml:5", "forge/src/index.js:2"]);
     assert!(f[0]["message"].as_str().unwrap().contains("open-hook"));
 }
+
+#[test]
+fn credentials_persisted_in_plaintext() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("svc/src/main/java/x")).unwrap();
+    std::fs::create_dir_all(dir.path().join("web/models")).unwrap();
+    std::fs::write(
+        dir.path().join("svc/src/main/java/x/Tenant.java"),
+        "package x;\n@Entity\npublic class Tenant {\n    @Id private String clientKey;\n    private String oauthClientSecret;\n    @Convert(converter = Encrypting.class) private String accessToken;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("web/models/install.js"),
+        "const mongoose = require('mongoose');\nmodule.exports = mongoose.model('Install', new mongoose.Schema({\n  clientKey: String,\n  sharedSecret: { type: String, required: true },\n}));\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("web/models/settings.js"),
+        "module.exports = new Schema({ theme: String, refreshTokenExpiry: Date });\n",
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", ".", "--format", "json"]));
+    assert_eq!(
+        sorted_findings(&r, rule_severity_at),
+        vec![
+            "code/plaintext-credential-storage medium svc/src/main/java/x/Tenant.java:5",
+            "code/plaintext-credential-storage medium web/models/install.js:4",
+        ]
+    );
+}

@@ -67,7 +67,7 @@ impl JavaMethod {
 }
 
 /// Parse a Java file (bounded in size); `None` for an oversized file or a parser failure.
-fn parse_java(source: &[u8]) -> Option<tree_sitter::Tree> {
+pub(crate) fn parse_java(source: &[u8]) -> Option<tree_sitter::Tree> {
     if source.len() > MAX_SOURCE_BYTES {
         return None;
     }

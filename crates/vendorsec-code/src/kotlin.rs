@@ -12,7 +12,7 @@ use crate::{
     MAX_SOURCE_BYTES, legacy_tls_protocol, nodes, weak_cipher_transformation, weak_hash_algorithm,
 };
 
-fn parse_kotlin(source: &[u8]) -> Option<tree_sitter::Tree> {
+pub(crate) fn parse_kotlin(source: &[u8]) -> Option<tree_sitter::Tree> {
     if source.len() > MAX_SOURCE_BYTES {
         return None;
     }
@@ -27,7 +27,7 @@ fn text<'a>(n: Node<'_>, src: &'a [u8]) -> &'a str {
     n.utf8_text(src).unwrap_or("")
 }
 
-fn first_named<'a>(n: Node<'a>, kind: &str) -> Option<Node<'a>> {
+pub(crate) fn first_named<'a>(n: Node<'a>, kind: &str) -> Option<Node<'a>> {
     let mut c = n.walk();
     n.named_children(&mut c).find(|x| x.kind() == kind)
 }

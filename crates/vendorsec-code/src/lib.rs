@@ -13,6 +13,7 @@
 mod descriptor;
 mod java;
 mod kotlin;
+mod storage;
 
 use std::collections::HashMap;
 
@@ -21,6 +22,9 @@ pub use java::{
     java_smells, legacy_tls_protocol, weak_cipher_transformation, weak_hash_algorithm,
 };
 pub use descriptor::{CodeDescriptor, Handler, connect_descriptor, exported_function};
+pub use storage::{
+    credential_name, java_credential_fields, js_credential_storage, kotlin_credential_fields,
+};
 pub use kotlin::{kotlin_methods, kotlin_rest_calls, kotlin_smells};
 use tree_sitter::{Node, Parser};
 
