@@ -70,6 +70,8 @@ pub struct ClassMethod {
 pub struct ClassInfo {
     /// Binary name with `/` (`com/example/ConfigResource`).
     pub name: String,
+    /// The superclass's binary name.
+    pub super_name: String,
     pub interfaces: Vec<String>,
     pub annotations: Vec<ClassAnnotation>,
     pub methods: Vec<ClassMethod>,
@@ -323,7 +325,8 @@ pub fn read(bytes: &[u8]) -> Option<ClassInfo> {
     c.u2()?; // access flags
     let this = c.u2()?;
     let name = pool.class_name(this)?.to_owned();
-    c.u2()?; // super
+    let super_index = c.u2()?;
+    let super_name = pool.class_name(super_index).unwrap_or("").to_owned();
     let interface_count = c.u2()?;
     let mut interfaces = Vec::new();
     for _ in 0..interface_count {
@@ -357,6 +360,7 @@ pub fn read(bytes: &[u8]) -> Option<ClassInfo> {
     } = attributes(&mut c, &pool)?;
     Some(ClassInfo {
         name,
+        super_name,
         interfaces,
         annotations,
         methods,
@@ -495,11 +499,29 @@ fn insn_len(code: &[u8], pc: usize) -> Option<usize> {
         Some(i64::from(i32::from_be_bytes([b[0], b[1], b[2], b[3]])))
     };
     Some(match op {
-        0x00..=0x0f | 0x1a..=0x35 | 0x3b..=0x83 | 0x85..=0x98 | 0xac..=0xb1 | 0xbe | 0xbf
-        | 0xc2 | 0xc3 | 0xca => 1,
+        0x00..=0x0f
+        | 0x1a..=0x35
+        | 0x3b..=0x83
+        | 0x85..=0x98
+        | 0xac..=0xb1
+        | 0xbe
+        | 0xbf
+        | 0xc2
+        | 0xc3
+        | 0xca => 1,
         0x10 | 0x12 | 0x15..=0x19 | 0x36..=0x3a | 0xa9 | 0xbc => 2,
-        0x11 | 0x13 | 0x14 | 0x84 | 0x99..=0xa8 | 0xb2..=0xb8 | 0xbb | 0xbd | 0xc0 | 0xc1
-        | 0xc6 | 0xc7 => 3,
+        0x11
+        | 0x13
+        | 0x14
+        | 0x84
+        | 0x99..=0xa8
+        | 0xb2..=0xb8
+        | 0xbb
+        | 0xbd
+        | 0xc0
+        | 0xc1
+        | 0xc6
+        | 0xc7 => 3,
         0xc5 => 4,
         0xb9 | 0xba | 0xc8 | 0xc9 => 5,
         0xc4 => {
@@ -649,7 +671,9 @@ impl ClassInfo {
                                 out.push(call(&class, &m.name, verb, candidate.take(), as_user));
                                 as_user = false;
                             }
-                        } else if owner.ends_with("RestTemplate") || owner.ends_with("RestOperations") {
+                        } else if owner.ends_with("RestTemplate")
+                            || owner.ends_with("RestOperations")
+                        {
                             let verb = match name {
                                 "getForObject" | "getForEntity" => Some("GET".to_owned()),
                                 "postForObject" | "postForEntity" | "postForLocation" => {
@@ -676,6 +700,89 @@ impl ClassInfo {
     }
 }
 
+impl ClassInfo {
+    /// The request-data half of DC-XSS-01 from bytecode, as [`vendorsec_code::html_sinks`]
+    /// finds it in source: `put("xHtml", …)` after a request read in the same method, and a
+    /// web action's `setXHtml` / `getXHtml` pair.
+    #[must_use]
+    pub fn html_sinks(&self) -> Vec<vendorsec_code::HtmlSink> {
+        let class = self
+            .name
+            .rsplit(['/', '$'])
+            .next()
+            .unwrap_or(&self.name)
+            .to_owned();
+        let mut out = Vec::new();
+        let sink = |name: String, how: &'static str, evidence: String| vendorsec_code::HtmlSink {
+            class: class.clone(),
+            name,
+            how,
+            evidence,
+            line: 0,
+            column: 0,
+        };
+        for m in &self.methods {
+            let mut key: Option<String> = None;
+            let mut read = false;
+            for op in self.ops(&m.code) {
+                match op {
+                    Op::Str(t) if t.ends_with("Html") && t.len() > 4 => {
+                        key = Some(t);
+                        read = false;
+                    }
+                    Op::Invoke(r) => {
+                        let name = r.rsplit('.').next().unwrap_or("");
+                        if [
+                            "getParameter",
+                            "getHeader",
+                            "getQueryString",
+                            "getRequestURI",
+                            "getRequestURL",
+                            "getPathInfo",
+                            "getCookies",
+                        ]
+                        .contains(&name)
+                        {
+                            read = true;
+                        } else if name == "put" {
+                            if let Some(k) = key.take()
+                                && read
+                            {
+                                out.push(sink(
+                                    k.clone(),
+                                    "context",
+                                    format!("{class}.{}: put(\"{k}\", request data)", m.name),
+                                ));
+                            }
+                            read = false;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if self.super_name.contains("Action") {
+            for m in &self.methods {
+                if let Some(prop) = m.name.strip_prefix("get").filter(|p| p.ends_with("Html"))
+                    && self.methods.iter().any(|s| s.name == format!("set{prop}"))
+                {
+                    let mut c = prop.chars();
+                    let name = c
+                        .next()
+                        .map(|f| f.to_lowercase().collect::<String>() + c.as_str())
+                        .unwrap_or_default();
+                    out.push(sink(
+                        name,
+                        "action-parameter",
+                        format!("set{prop}(…) / get{prop}() on a web action"),
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
 fn web_client_verb(name: &str) -> Option<&'static str> {
     Some(match name {
         "get" => "GET",
@@ -689,7 +796,11 @@ fn web_client_verb(name: &str) -> Option<&'static str> {
 
 /// `org/springframework/http/HttpMethod.DELETE` -> `DELETE`.
 fn http_constant(field: &str) -> String {
-    field.rsplit('.').next().unwrap_or(field).to_ascii_uppercase()
+    field
+        .rsplit('.')
+        .next()
+        .unwrap_or(field)
+        .to_ascii_uppercase()
 }
 
 fn call(

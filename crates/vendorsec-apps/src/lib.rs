@@ -23,7 +23,7 @@ pub use vendorsec_code::MAX_SOURCE_BYTES;
 use vendorsec_core::Finding;
 
 /// The rules of this analyser: id, name, description, default severity, guideline item.
-pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 35] = {
+pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 36] = {
     use vendorsec_core::Severity::{High, Low, Medium};
     [
         (
@@ -81,6 +81,13 @@ pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 35] = {
             "A scope is declared with `allowImpersonation: true` (offline user impersonation); it needs a justification.",
             Medium,
             "code.lean-scopes",
+        ),
+        (
+            "p2/unescaped-request-data",
+            "Request data rendered without HTML escaping",
+            "Request data reaches a Velocity reference that is not escaped: a context value named …Html set from request.getParameter (or similar), a web action's bound …Html parameter that a template renders, an @HtmlSafe getter returning request data, or a template's #set of an …Html variable from the request.",
+            High,
+            "code.owasp-top-10",
         ),
         (
             "code/plaintext-credential-storage",
@@ -246,7 +253,7 @@ pub const RULES: [(&str, &str, &str, vendorsec_core::Severity, &str); 35] = {
         (
             "p2/velocity-escaping-disabled",
             "Velocity template opts out of HTML escaping",
-            "A Velocity template turns automatic HTML escaping off (`#disable_html_escaping()` or `## @noautoescape`): every reference it renders is output raw, so request data in it is cross-site scripting.",
+            "A Velocity template turns automatic HTML escaping off (`#disable_html_escaping()`, Confluence's `#disable_anti_xss()` or `## @noautoescape`): every reference it renders is output raw, so request data in it is cross-site scripting.",
             Medium,
             "code.owasp-top-10",
         ),
@@ -344,9 +351,23 @@ pub struct Collector {
     /// Files that set up an encrypting tenant store (ACE store adapter, JPA converter of
     /// the shared secret).
     secret_stores: Mutex<Vec<Vec<String>>>,
+    /// Values rendered unescaped that may carry request data, per Java file or class.
+    html_sinks: Mutex<Vec<(Vec<String>, Vec<vendorsec_code::HtmlSink>)>>,
+    /// `…Html` references of Velocity templates: file, name, line.
+    velocity_refs: Mutex<Vec<(Vec<String>, String, u64)>>,
     /// Connect descriptors built in code: file, line, values not known.
-    code_descriptors: Mutex<Vec<(Vec<String>, u64, Vec<String>)>>,
+    code_descriptors: Mutex<Vec<CodeDescriptorAt>>,
 }
+
+/// A descriptor built in code: file, line, values not known.
+type CodeDescriptorAt = (Vec<String>, u64, Vec<String>);
+
+/// The extractors of one JVM language: REST calls, annotated methods, smells.
+type JvmExtractors = (
+    fn(&[u8]) -> Vec<vendorsec_code::RestCall>,
+    fn(&[u8]) -> Vec<vendorsec_code::JavaMethod>,
+    fn(&[u8]) -> Vec<vendorsec_code::Smell>,
+);
 
 /// A script kept for the egress check: chain, language, bytes.
 type Script = (Vec<String>, vendorsec_code::Lang, Vec<u8>);
@@ -522,11 +543,7 @@ impl Collector {
     /// REST calls, ignored security paths, smells, secret converters.
     pub fn java(&self, chain: &[String], source: &[u8]) {
         let kotlin = chain.last().is_some_and(|l| l.ends_with(".kt"));
-        let (rest_calls, methods, smells): (
-            fn(&[u8]) -> Vec<vendorsec_code::RestCall>,
-            fn(&[u8]) -> Vec<vendorsec_code::JavaMethod>,
-            fn(&[u8]) -> Vec<vendorsec_code::Smell>,
-        ) = if kotlin {
+        let (rest_calls, methods, smells): JvmExtractors = if kotlin {
             (
                 vendorsec_code::kotlin_rest_calls,
                 vendorsec_code::kotlin_methods,
@@ -551,7 +568,12 @@ impl Collector {
         ];
         if contains_any(
             source,
-            &["authenticatedAs", "AtlassianHostRestClients", "WebClient", "webClient"],
+            &[
+                "authenticatedAs",
+                "AtlassianHostRestClients",
+                "WebClient",
+                "webClient",
+            ],
         ) {
             let calls = rest_calls(source);
             if !calls.is_empty() {
@@ -583,6 +605,12 @@ impl Collector {
             && contains_any(source, &["sharedSecret", "SharedSecret", "AtlassianHost"])
         {
             push(&self.secret_stores, chain.to_vec());
+        }
+        if !kotlin && contains_any(source, &["Html\"", "HtmlSafe", "Html("]) {
+            let sinks = vendorsec_code::html_sinks(source);
+            if !sinks.is_empty() {
+                push(&self.html_sinks, (chain.to_vec(), sinks));
+            }
         }
         if contains_any(source, &["@Entity", "@Document", "@Table"]) {
             let found = if kotlin {
@@ -622,12 +650,19 @@ impl Collector {
         let annotated = contains_any(bytes, &JAVA_ANNOTATIONS);
         let smelly = contains_any(bytes, &SMELL_REFS);
         let calls_rest = contains_any(bytes, &["RestTemplate", "RestOperations", "WebClient"]);
-        if !annotated && !smelly && !calls_rest {
+        let html = contains_any(bytes, &["Html"]);
+        if !annotated && !smelly && !calls_rest && !html {
             return;
         }
         let Some(info) = classfile::read(bytes) else {
             return;
         };
+        if html {
+            let sinks = info.html_sinks();
+            if !sinks.is_empty() {
+                push(&self.html_sinks, (chain.to_vec(), sinks));
+            }
+        }
         if calls_rest {
             let calls = info.rest_calls();
             if !calls.is_empty() {
@@ -688,9 +723,32 @@ impl Collector {
     /// A Velocity template: escaping opt-outs (DC-XSS-01).
     pub fn velocity(&self, chain: &[String], text: &[u8]) {
         let t = String::from_utf8_lossy(text);
+        let (refs, direct) = vendorsec_code::velocity_html_refs(&t);
+        for (name, line) in refs {
+            push(&self.velocity_refs, (chain.to_vec(), name, line));
+        }
+        for (name, line) in direct {
+            let sink = vendorsec_code::HtmlSink {
+                class: String::new(),
+                name: name.clone(),
+                how: "template",
+                evidence: t
+                    .lines()
+                    .nth(usize::try_from(line).unwrap_or(1).saturating_sub(1))
+                    .unwrap_or("")
+                    .trim()
+                    .chars()
+                    .take(160)
+                    .collect(),
+                line,
+                column: 1,
+            };
+            push(&self.html_sinks, (chain.to_vec(), vec![sink]));
+        }
         for (i, line) in t.lines().enumerate() {
             let l = line.trim();
             if l.contains("#disable_html_escaping()")
+                || l.contains("#disable_anti_xss()")
                 || (l.starts_with("##") && l.contains("@noautoescape"))
             {
                 let f = usage::velocity_finding(chain, i as u64 + 1, l);
@@ -793,6 +851,10 @@ impl Collector {
                 .push(usage::no_auth_finding(&chain, line, &text));
         }
         out.findings.extend(take(self.extra));
+        out.findings.extend(usage::html_sink_findings(
+            &take(self.html_sinks),
+            &take(self.velocity_refs),
+        ));
         let mut smells = take(self.smells);
         smells.sort_by(|a, b| a.0.cmp(&b.0));
         for (chain, list) in &smells {
@@ -855,13 +917,14 @@ impl Collector {
                                 &root,
                                 &scripts,
                             ));
-                            let urls: Vec<(Vec<String>, Vec<vendorsec_code::ExternalUrl>)> = scripts
-                                .into_iter()
-                                .filter(|(_, _, src)| is_egress_candidate(src))
-                                .map(|(c, lang, src)| {
-                                    (c.clone(), vendorsec_code::external_urls(src, *lang))
-                                })
-                                .collect();
+                            let urls: Vec<(Vec<String>, Vec<vendorsec_code::ExternalUrl>)> =
+                                scripts
+                                    .into_iter()
+                                    .filter(|(_, _, src)| is_egress_candidate(src))
+                                    .map(|(c, lang, src)| {
+                                        (c.clone(), vendorsec_code::external_urls(src, *lang))
+                                    })
+                                    .collect();
                             out.findings
                                 .extend(usage::egress(&mut profile, &chain, &urls));
                         }

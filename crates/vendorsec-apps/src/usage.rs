@@ -918,12 +918,12 @@ pub(crate) fn webtriggers(
         let wanted = format!("{root}src/{module}.");
         let script = scripts.iter().find(|(c, _, _)| {
             let d = c.join("!/");
-            d.strip_prefix(wanted.as_str()).is_some_and(|ext| {
-                matches!(ext, "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs")
-            })
+            d.strip_prefix(wanted.as_str())
+                .is_some_and(|ext| matches!(ext, "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs"))
         });
-        let found = script
-            .and_then(|(c, lang, src)| Some((c, vendorsec_code::exported_function(src, *lang, export)?)));
+        let found = script.and_then(|(c, lang, src)| {
+            Some((c, vendorsec_code::exported_function(src, *lang, export)?))
+        });
         let Some((chain, h)) = found else {
             profile.notes.push(format!(
                 "web trigger {}: handler {} not found under {root}src/; caller authentication not checked",
@@ -966,6 +966,62 @@ pub(crate) fn webtriggers(
         f.locations
             .push(Location::new(&origin, t.line, 0, t.line, 0));
         out.push(f);
+    }
+    out
+}
+
+/// DC-XSS-01, request-data half: each sink whose value is request data for certain
+/// (`context`, `html-safe`, `template`) is a finding, with the templates that render it; a
+/// web action's bound `…Html` parameter is one only when a template renders it.
+pub(crate) fn html_sink_findings(
+    sinks: &[(Vec<String>, Vec<vendorsec_code::HtmlSink>)],
+    refs: &[(Vec<String>, String, u64)],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (chain, list) in sinks {
+        for s in list {
+            let rendered: Vec<&(Vec<String>, String, u64)> = refs
+                .iter()
+                .filter(|(c, n, l)| *n == s.name && !(c == chain && *l == s.line))
+                .collect();
+            if s.how == "action-parameter" && rendered.is_empty() {
+                continue;
+            }
+            let what = match s.how {
+                "context" => format!("The context value {} is set from request data", s.name),
+                "html-safe" => format!("The @HtmlSafe getter for {} returns request data", s.name),
+                "template" => format!("The template sets ${} from request data", s.name),
+                _ => format!("The request parameter {} is bound to a web action", s.name),
+            };
+            let shown = rendered
+                .first()
+                .map(|(c, _, l)| format!(" and rendered at {}:{l}", c.join("!/")))
+                .unwrap_or_default();
+            let mut f = finding(
+                chain,
+                Check {
+                    rule: "p2/unescaped-request-data",
+                    severity: Severity::High,
+                    message: format!(
+                        "{what}{shown}; Velocity does not escape …Html references (or @HtmlSafe values), so a crafted request is cross-site scripting."
+                    ),
+                    evidence: s.evidence.clone(),
+                    remediation: "Do not name request-derived values …Html or mark them @HtmlSafe: let the template escape them, or sanitise with an HTML policy (OWASP Java HTML Sanitizer) first.",
+                    line: s.line,
+                    identity: format!("{}|{}|{}", s.class, s.name, s.how),
+                },
+            );
+            f.locations[0].column = s.column;
+            f.data.remove("descriptor");
+            for (c, _, l) in rendered.iter().take(8) {
+                let origin = Origin {
+                    chain: c.clone(),
+                    commit: None,
+                };
+                f.locations.push(Location::new(&origin, *l, 0, *l, 0));
+            }
+            out.push(f);
+        }
     }
     out
 }

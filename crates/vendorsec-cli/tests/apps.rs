@@ -1066,12 +1066,22 @@ public class Issues {
         ]),
     )
     .unwrap();
-    let p = json(&run(dir.path(), &["inspect", "dist/app.jar", "--format", "json"]));
+    let p = json(&run(
+        dir.path(),
+        &["inspect", "dist/app.jar", "--format", "json"],
+    ));
     let calls: Vec<String> = p["apps"][0]["calls"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| format!("{} {} {}", c["method"].as_str().unwrap(), c["path"], c["needs"]))
+        .map(|c| {
+            format!(
+                "{} {} {}",
+                c["method"].as_str().unwrap(),
+                c["path"],
+                c["needs"]
+            )
+        })
         .collect();
     assert_eq!(
         calls,
@@ -1090,7 +1100,13 @@ public class Issues {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["locations"].as_array().unwrap().len()))
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule"].as_str().unwrap(),
+                f["locations"].as_array().unwrap().len()
+            )
+        })
         .collect();
     msgs.sort();
     assert_eq!(
@@ -1220,5 +1236,104 @@ fn credentials_persisted_in_plaintext() {
             "code/plaintext-credential-storage medium svc/src/main/java/x/Tenant.java:5",
             "code/plaintext-credential-storage medium web/models/install.js:4",
         ]
+    );
+}
+
+#[test]
+fn request_data_rendered_unescaped_from_source_and_bytecode() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("plugin");
+    let java = p.join("src/main/java");
+    std::fs::create_dir_all(p.join("src/main/resources/templates")).unwrap();
+    std::fs::create_dir_all(java.join("x")).unwrap();
+    std::fs::write(
+        java.join("x/JiraWebActionSupport.java"),
+        "package x;\npublic class JiraWebActionSupport {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        java.join("x/Panel.java"),
+        "package x;\nimport java.util.Map;\npublic class Panel {\n    javax.servlet.http.HttpServletRequest request;\n    public Map<String, Object> context(Map<String, Object> ctx) {\n        ctx.put(\"titleHtml\", request.getParameter(\"title\"));\n        ctx.put(\"bodyHtml\", \"<b>fixed</b>\");\n        return ctx;\n    }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        java.join("x/EditAction.java"),
+        "package x;\npublic class EditAction extends JiraWebActionSupport {\n    private String noteHtml;\n    private String otherHtml;\n    public void setNoteHtml(String n) { noteHtml = n; }\n    public String getNoteHtml() { return noteHtml; }\n    public void setOtherHtml(String n) { otherHtml = n; }\n    public String getOtherHtml() { return otherHtml; }\n}\n",
+    )
+    .unwrap();
+    // A servlet API stub so javac can compile the panel.
+    std::fs::create_dir_all(java.join("javax/servlet/http")).unwrap();
+    std::fs::write(
+        java.join("javax/servlet/http/HttpServletRequest.java"),
+        "package javax.servlet.http;\npublic interface HttpServletRequest { String getParameter(String n); }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("src/main/resources/templates/edit.vm"),
+        "<h1>$titleHtml $bodyHtml</h1>\n<div>$!{action.noteHtml}</div>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("src/main/resources/atlassian-plugin.xml"),
+        r#"<atlassian-plugin key="x.xss" name="X"/>"#,
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", "plugin", "--format", "json"]));
+    assert_eq!(
+        sorted_findings(&r, rule_at),
+        vec![
+            "p2/unescaped-request-data plugin/src/main/java/x/EditAction.java:6",
+            "p2/unescaped-request-data plugin/src/main/java/x/Panel.java:6",
+        ]
+    );
+    // The compiled classes give the same two findings (merged with the source ones).
+    let classes = dir.path().join("classes");
+    std::fs::create_dir_all(&classes).unwrap();
+    javac(&java, &classes);
+    let read = |n: &str| std::fs::read(classes.join("x").join(n)).unwrap();
+    let (panel, action) = (read("Panel.class"), read("EditAction.class"));
+    std::fs::create_dir_all(dir.path().join("dist")).unwrap();
+    std::fs::write(
+        dir.path().join("dist/plugin.jar"),
+        zip_of(&[
+            (
+                "atlassian-plugin.xml",
+                br#"<atlassian-plugin key="x.xss" name="X"/>"#,
+            ),
+            ("x/Panel.class", &panel),
+            ("x/EditAction.class", &action),
+            (
+                "templates/edit.vm",
+                b"<h1>$titleHtml $bodyHtml</h1>\n<div>$!{action.noteHtml}</div>\n",
+            ),
+        ]),
+    )
+    .unwrap();
+    let r = json(&run(dir.path(), &["scan", "dist", "--format", "json"]));
+    let all_places = |f: &Value| -> String {
+        f["locations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| format!("{}:{}", l["origin"].as_str().unwrap(), l["line"]))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(
+        sorted_findings(&r, all_places),
+        vec![
+            "dist/plugin.jar!/templates/edit.vm:1 dist/plugin.jar!/x/Panel.class:0",
+            "dist/plugin.jar!/templates/edit.vm:2 dist/plugin.jar!/x/EditAction.class:0",
+        ]
+    );
+    let r = json(&run(
+        dir.path(),
+        &["scan", "plugin", "dist", "--format", "json"],
+    ));
+    assert_eq!(
+        r["findings"].as_array().unwrap().len(),
+        2,
+        "{}",
+        r["findings"]
     );
 }

@@ -33,7 +33,9 @@ fn key_name(k: Node<'_>, src: &[u8]) -> String {
 fn has_key(obj: Node<'_>, src: &[u8], name: &str) -> bool {
     let mut c = obj.walk();
     obj.named_children(&mut c).any(|p| {
-        (p.kind() == "pair" && p.child_by_field_name("key").is_some_and(|k| key_name(k, src) == name))
+        (p.kind() == "pair"
+            && p.child_by_field_name("key")
+                .is_some_and(|k| key_name(k, src) == name))
             || (p.kind() == "shorthand_property_identifier" && text(p, src) == name)
     })
 }
@@ -48,7 +50,7 @@ struct Writer<'s> {
 
 impl Writer<'_> {
     /// Pad with newlines until the output stands on the node's line.
-    fn to_line_of(&mut self, n: Node<'_>) {
+    fn pad_to_line_of(&mut self, n: Node<'_>) {
         while self.line < n.start_position().row {
             self.out.push('\n');
             self.line += 1;
@@ -95,7 +97,7 @@ impl Writer<'_> {
                                 self.out.push(',');
                             }
                             first = false;
-                            self.to_line_of(k);
+                            self.pad_to_line_of(k);
                             self.string(&name);
                             self.out.push(':');
                             let sub = format!("{path}.{name}");
@@ -113,7 +115,7 @@ impl Writer<'_> {
                                 self.out.push(',');
                             }
                             first = false;
-                            self.to_line_of(p);
+                            self.pad_to_line_of(p);
                             self.string(&name);
                             self.out.push(':');
                             match self.consts.get(&name).cloned() {
@@ -214,7 +216,7 @@ pub fn connect_descriptor(source: &[u8], lang: Lang) -> Option<CodeDescriptor> {
         line: 0,
         unknown: Vec::new(),
     };
-    w.to_line_of(obj);
+    w.pad_to_line_of(obj);
     w.value(obj, "", 0);
     Some(CodeDescriptor {
         json: w.out,
@@ -265,7 +267,9 @@ module.exports = (app, addon) => {
 
     #[test]
     fn other_objects_are_not_descriptors() {
-        assert!(connect_descriptor(b"const x = { key: 1, baseUrl: 'a' };", Lang::JavaScript).is_none());
+        assert!(
+            connect_descriptor(b"const x = { key: 1, baseUrl: 'a' };", Lang::JavaScript).is_none()
+        );
         assert!(connect_descriptor(b"const x = {", Lang::TypeScript).is_none());
     }
 }
@@ -297,17 +301,19 @@ pub fn exported_function(source: &[u8], lang: Lang, name: &str) -> Option<Handle
                 }
             }
             "variable_declarator" => {
-                if let (Some(id), Some(v)) =
-                    (n.child_by_field_name("name"), n.child_by_field_name("value"))
-                    && id.kind() == "identifier"
+                if let (Some(id), Some(v)) = (
+                    n.child_by_field_name("name"),
+                    n.child_by_field_name("value"),
+                ) && id.kind() == "identifier"
                 {
                     functions.entry(text(id, source).to_owned()).or_insert(v);
                 }
             }
             "assignment_expression" => {
-                if let (Some(l), Some(r)) =
-                    (n.child_by_field_name("left"), n.child_by_field_name("right"))
-                {
+                if let (Some(l), Some(r)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                ) {
                     let lt = text(l, source);
                     if let Some(export) = lt
                         .strip_prefix("module.exports.")
@@ -364,7 +370,8 @@ mod handler_tests {
 
     #[test]
     fn exported_functions_in_each_style() {
-        let src = br#"const verifySignature = (req) => req.headers['x-hub-signature'] === sign(req.body);
+        let src =
+            br#"const verifySignature = (req) => req.headers['x-hub-signature'] === sign(req.body);
 export const run = async (request) => {
   if (!verifySignature(request)) return { statusCode: 401 };
   return { statusCode: 200 };
@@ -380,8 +387,18 @@ exports.legacy = function (event) { return { statusCode: 200 }; };
         let open = exported_function(src, Lang::JavaScript, "open").unwrap();
         assert_eq!(open.line, 6);
         assert!(!open.text.contains("verify"));
-        assert_eq!(exported_function(src, Lang::JavaScript, "aliased").unwrap().line, 7);
-        assert_eq!(exported_function(src, Lang::JavaScript, "legacy").unwrap().line, 9);
+        assert_eq!(
+            exported_function(src, Lang::JavaScript, "aliased")
+                .unwrap()
+                .line,
+            7
+        );
+        assert_eq!(
+            exported_function(src, Lang::JavaScript, "legacy")
+                .unwrap()
+                .line,
+            9
+        );
         assert!(exported_function(src, Lang::JavaScript, "missing").is_none());
     }
 }

@@ -623,7 +623,11 @@ pub(crate) fn web_client_verb(name: &str) -> Option<&'static str> {
 
 /// `HttpMethod.DELETE` -> `DELETE`.
 pub(crate) fn http_method_name(expr: &str) -> String {
-    expr.rsplit('.').next().unwrap_or("GET").trim().to_ascii_uppercase()
+    expr.rsplit('.')
+        .next()
+        .unwrap_or("GET")
+        .trim()
+        .to_ascii_uppercase()
 }
 
 /// A call found at node `n`, through the client written as `object`.
@@ -635,7 +639,10 @@ pub(crate) fn rest_call(
     object: &str,
 ) -> crate::RestCall {
     let pos = n.start_position();
-    let ev: String = text(n, src).split_whitespace().collect::<Vec<_>>().join(" ");
+    let ev: String = text(n, src)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     crate::RestCall {
         api: crate::Api::ConnectServer,
         method,
@@ -675,11 +682,15 @@ pub fn java_rest_calls(source: &[u8]) -> Vec<crate::RestCall> {
             let Some(r) = receiver.filter(|r| r.kind() == "method_invocation") else {
                 continue;
             };
-            let client = r.child_by_field_name("object").map_or("", |x| text(x, source));
+            let client = r
+                .child_by_field_name("object")
+                .map_or("", |x| text(x, source));
             if !web_client_receiver(client) {
                 continue;
             }
-            let verb = r.child_by_field_name("name").map_or("", |x| text(x, source));
+            let verb = r
+                .child_by_field_name("name")
+                .map_or("", |x| text(x, source));
             let verb = if verb == "method" {
                 r.child_by_field_name("arguments")
                     .and_then(|a| a.named_child(0))

@@ -104,8 +104,9 @@ fn resolve(
         return None;
     }
     match n.kind() {
-        "value_argument" | "parenthesized_expression" => last_named(n)
-            .and_then(|c| resolve(c, src, consts, depth + 1)),
+        "value_argument" | "parenthesized_expression" => {
+            last_named(n).and_then(|c| resolve(c, src, consts, depth + 1))
+        }
         "string_literal" => {
             let v = string_value(n, src, consts);
             (v != "{p}").then_some(v)
@@ -169,13 +170,17 @@ pub fn kotlin_methods(source: &[u8]) -> Vec<JavaMethod> {
         if n.kind() != "function_declaration" {
             continue;
         }
-        let method = n.child_by_field_name("name").map_or("", |x| text(x, source));
+        let method = n
+            .child_by_field_name("name")
+            .map_or("", |x| text(x, source));
         let mut class = String::new();
         let mut class_annotations = Vec::new();
         let mut cur = n.parent();
         while let Some(p) = cur {
             if matches!(p.kind(), "class_declaration" | "object_declaration") {
-                let name = p.child_by_field_name("name").map_or("", |x| text(x, source));
+                let name = p
+                    .child_by_field_name("name")
+                    .map_or("", |x| text(x, source));
                 class = if class.is_empty() {
                     name.to_owned()
                 } else {
@@ -349,48 +354,47 @@ pub fn kotlin_smells(source: &[u8]) -> Vec<Smell> {
                 let object = receiver.map_or("", |r| text(r, source));
                 let object = object.rsplit('.').next().unwrap_or(object);
                 match (receiver.is_some(), object, name) {
-                    (true, "MessageDigest", "getInstance") => {
-                        if first_string_arg(n, source).is_some_and(|a| weak_hash_algorithm(&a)) {
-                            push(
-                                "weak-hash",
-                                n,
-                                context_mentions(n, source, &["password", "passwd", "pwd"]),
-                            );
-                        }
+                    (true, "MessageDigest", "getInstance")
+                        if first_string_arg(n, source).is_some_and(|a| weak_hash_algorithm(&a)) =>
+                    {
+                        push(
+                            "weak-hash",
+                            n,
+                            context_mentions(n, source, &["password", "passwd", "pwd"]),
+                        );
                     }
-                    (true, "Cipher", "getInstance") => {
+                    (true, "Cipher", "getInstance")
                         if first_string_arg(n, source)
-                            .is_some_and(|t| weak_cipher_transformation(&t))
-                        {
-                            push("weak-cipher", n, false);
-                        }
+                            .is_some_and(|t| weak_cipher_transformation(&t)) =>
+                    {
+                        push("weak-cipher", n, false);
                     }
-                    (true, "SSLContext", "getInstance") => {
-                        if first_string_arg(n, source).is_some_and(|p| legacy_tls_protocol(&p)) {
-                            push("legacy-tls", n, false);
-                        }
+                    (true, "SSLContext", "getInstance")
+                        if first_string_arg(n, source).is_some_and(|p| legacy_tls_protocol(&p)) =>
+                    {
+                        push("legacy-tls", n, false);
                     }
                     (true, _, "exec") if object.contains("getRuntime()") => {
                         push("command-execution", n, false);
                     }
                     (false, _, "ObjectInputStream") => push("unsafe-deserialization", n, false),
                     (false, _, "ProcessBuilder") => push("command-execution", n, false),
-                    (_, _, "HostnameVerifier" | "setHostnameVerifier") => {
+                    (_, _, "HostnameVerifier" | "setHostnameVerifier")
                         if first_named(n, "annotated_lambda")
                             .and_then(|a| first_named(a, "lambda_literal"))
-                            .is_some_and(|l| lambda_returns_true(l, source))
-                        {
-                            push("permissive-hostname-verifier", n, false);
-                        }
+                            .is_some_and(|l| lambda_returns_true(l, source)) =>
+                    {
+                        push("permissive-hostname-verifier", n, false);
                     }
                     _ => {}
                 }
             }
             "assignment" => {
                 // c.hostnameVerifier = { _, _ -> true } (SAM conversion)
-                if let (Some(l), Some(r)) =
-                    (n.child_by_field_name("left"), n.child_by_field_name("right"))
-                    && text(l, source).ends_with("hostnameVerifier")
+                if let (Some(l), Some(r)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                ) && text(l, source).ends_with("hostnameVerifier")
                     && r.kind() == "lambda_literal"
                     && lambda_returns_true(r, source)
                 {
@@ -398,7 +402,9 @@ pub fn kotlin_smells(source: &[u8]) -> Vec<Smell> {
                 }
             }
             "function_declaration" => {
-                let name = n.child_by_field_name("name").map_or("", |x| text(x, source));
+                let name = n
+                    .child_by_field_name("name")
+                    .map_or("", |x| text(x, source));
                 if name == "checkServerTrusted"
                     && let Some(body) = first_named(n, "function_body")
                 {

@@ -14,19 +14,21 @@ mod descriptor;
 mod java;
 mod kotlin;
 mod storage;
+mod xss;
 
 use std::collections::HashMap;
 
+pub use descriptor::{CodeDescriptor, Handler, connect_descriptor, exported_function};
 pub use java::{
     Annotation, IgnoredPath, JavaMethod, Smell, ignored_paths, java_methods, java_rest_calls,
     java_smells, legacy_tls_protocol, weak_cipher_transformation, weak_hash_algorithm,
 };
-pub use descriptor::{CodeDescriptor, Handler, connect_descriptor, exported_function};
+pub use kotlin::{kotlin_methods, kotlin_rest_calls, kotlin_smells};
 pub use storage::{
     credential_name, java_credential_fields, js_credential_storage, kotlin_credential_fields,
 };
-pub use kotlin::{kotlin_methods, kotlin_rest_calls, kotlin_smells};
 use tree_sitter::{Node, Parser};
+pub use xss::{HtmlSink, NamedLine, html_sinks, velocity_html_refs};
 
 /// Largest source file parsed (bundles and minified files beyond it are skipped).
 pub const MAX_SOURCE_BYTES: usize = 2 << 20;

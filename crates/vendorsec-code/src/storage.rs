@@ -88,19 +88,33 @@ pub fn java_credential_fields(source: &[u8]) -> Vec<Smell> {
             continue;
         }
         let field_mods = mods(n);
-        if field_mods.contains("static") || PROTECTED.iter().any(|p| field_mods.contains(&format!("@{p}"))) {
+        if field_mods.contains("static")
+            || PROTECTED
+                .iter()
+                .any(|p| field_mods.contains(&format!("@{p}")))
+        {
             continue;
         }
-        let ty = n.child_by_field_name("type").map_or("", |t| text(t, source));
+        let ty = n
+            .child_by_field_name("type")
+            .map_or("", |t| text(t, source));
         if !matches!(ty, "String" | "char[]" | "byte[]") {
             continue;
         }
         let mut c = n.walk();
         for d in n.children_by_field_name("declarator", &mut c) {
-            let name = d.child_by_field_name("name").map_or("", |x| text(x, source));
+            let name = d
+                .child_by_field_name("name")
+                .map_or("", |x| text(x, source));
             if credential_name(name) {
-                let class_name = class.child_by_field_name("name").map_or("", |x| text(x, source));
-                out.push(smell(d, source, format!("{class_name}.{name} ({ty}, entity field, no converter)")));
+                let class_name = class
+                    .child_by_field_name("name")
+                    .map_or("", |x| text(x, source));
+                out.push(smell(
+                    d,
+                    source,
+                    format!("{class_name}.{name} ({ty}, entity field, no converter)"),
+                ));
             }
         }
     }
@@ -122,7 +136,9 @@ pub fn kotlin_credential_fields(source: &[u8]) -> Vec<Smell> {
         {
             continue;
         }
-        let class_name = n.child_by_field_name("name").map_or("", |x| text(x, source));
+        let class_name = n
+            .child_by_field_name("name")
+            .map_or("", |x| text(x, source));
         let mut props: Vec<(Node<'_>, Node<'_>)> = Vec::new();
         for p in nodes(n) {
             match p.kind() {
@@ -132,7 +148,9 @@ pub fn kotlin_credential_fields(source: &[u8]) -> Vec<Smell> {
                     }
                 }
                 "property_declaration" => {
-                    if let Some(id) = first(p, "variable_declaration").and_then(|v| first(v, "identifier")) {
+                    if let Some(id) =
+                        first(p, "variable_declaration").and_then(|v| first(v, "identifier"))
+                    {
                         props.push((p, id));
                     }
                 }
@@ -147,7 +165,11 @@ pub fn kotlin_credential_fields(source: &[u8]) -> Vec<Smell> {
                 && (t.contains(": String") || t.contains(": ByteArray"))
                 && !PROTECTED.iter().any(|x| mods.contains(&format!("@{x}")))
             {
-                out.push(smell(id, source, format!("{class_name}.{name} (entity property, no converter)")));
+                out.push(smell(
+                    id,
+                    source,
+                    format!("{class_name}.{name} (entity property, no converter)"),
+                ));
             }
         }
     }
@@ -181,11 +203,16 @@ pub fn js_credential_storage(source: &[u8], lang: Lang) -> Vec<Smell> {
         let mut c = args.walk();
         let argv: Vec<Node<'_>> = args.named_children(&mut c).collect();
         let last = callee.rsplit('.').next().unwrap_or(callee);
-        if matches!(last, "set") && (callee.ends_with("storage.set") || callee.ends_with("kvs.set")) {
+        if matches!(last, "set") && (callee.ends_with("storage.set") || callee.ends_with("kvs.set"))
+        {
             if let Some(k) = argv.first().filter(|k| k.kind() == "string")
                 && credential_name(text(*k, source).trim_matches(['"', '\'']))
             {
-                out.push(smell(n, source, format!("{callee}({}, …): use setSecret", text(*k, source))));
+                out.push(smell(
+                    n,
+                    source,
+                    format!("{callee}({}, …): use setSecret", text(*k, source)),
+                ));
             }
             continue;
         }
@@ -193,7 +220,11 @@ pub fn js_credential_storage(source: &[u8], lang: Lang) -> Vec<Smell> {
         if !schema || file_encrypts {
             continue;
         }
-        let fields = if last == "define" { argv.get(1) } else { argv.first() };
+        let fields = if last == "define" {
+            argv.get(1)
+        } else {
+            argv.first()
+        };
         let Some(obj) = fields.filter(|o| o.kind() == "object") else {
             continue;
         };
@@ -202,14 +233,27 @@ pub fn js_credential_storage(source: &[u8], lang: Lang) -> Vec<Smell> {
             if p.kind() != "pair" {
                 continue;
             }
-            let (Some(k), Some(v)) = (p.child_by_field_name("key"), p.child_by_field_name("value")) else {
+            let (Some(k), Some(v)) = (p.child_by_field_name("key"), p.child_by_field_name("value"))
+            else {
                 continue;
             };
             let name = text(k, source).trim_matches(['"', '\'']);
             let vt = text(v, source);
             let stringy = vt.contains("String") || vt.contains("STRING") || vt.contains("TEXT");
             if credential_name(name) && stringy {
-                out.push(smell(p, source, format!("{callee} field {name}: {}", vt.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(60).collect::<String>())));
+                out.push(smell(
+                    p,
+                    source,
+                    format!(
+                        "{callee} field {name}: {}",
+                        vt.split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                            .chars()
+                            .take(60)
+                            .collect::<String>()
+                    ),
+                ));
             }
         }
     }
@@ -223,10 +267,26 @@ mod tests {
 
     #[test]
     fn names_that_hold_credentials() {
-        for yes in ["sharedSecret", "access_token", "refreshToken", "clientSecret", "apiKey", "secret", "token"] {
+        for yes in [
+            "sharedSecret",
+            "access_token",
+            "refreshToken",
+            "clientSecret",
+            "apiKey",
+            "secret",
+            "token",
+        ] {
             assert!(credential_name(yes), "{yes}");
         }
-        for no in ["accessTokenExpiresAt", "tokenType", "sharedSecretHash", "encryptedAccessToken", "clientKey", "secretaryName", "tokenUrl"] {
+        for no in [
+            "accessTokenExpiresAt",
+            "tokenType",
+            "sharedSecretHash",
+            "encryptedAccessToken",
+            "clientKey",
+            "secretaryName",
+            "tokenUrl",
+        ] {
             assert!(!credential_name(no), "{no}");
         }
     }
@@ -243,11 +303,17 @@ public class Tenant {
 }
 class NotAnEntity { private String accessToken; }
 "#;
-        let got: Vec<String> = java_credential_fields(java).iter().map(|s| format!("l{} {}", s.line, s.evidence)).collect();
-        assert_eq!(got, vec![
-            "l4 Tenant.sharedSecret (String, entity field, no converter)",
-            "l6 Tenant.refreshToken (String, entity field, no converter)",
-        ]);
+        let got: Vec<String> = java_credential_fields(java)
+            .iter()
+            .map(|s| format!("l{} {}", s.line, s.evidence))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "l4 Tenant.sharedSecret (String, entity field, no converter)",
+                "l6 Tenant.refreshToken (String, entity field, no converter)",
+            ]
+        );
         let kt = br#"@Entity
 class Tenant(
     @Id val clientKey: String,
@@ -257,11 +323,17 @@ class Tenant(
     var refreshToken: String? = null
 }
 "#;
-        let got: Vec<String> = kotlin_credential_fields(kt).iter().map(|s| format!("l{} {}", s.line, s.evidence)).collect();
-        assert_eq!(got, vec![
-            "l4 Tenant.sharedSecret (entity property, no converter)",
-            "l7 Tenant.refreshToken (entity property, no converter)",
-        ]);
+        let got: Vec<String> = kotlin_credential_fields(kt)
+            .iter()
+            .map(|s| format!("l{} {}", s.line, s.evidence))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "l4 Tenant.sharedSecret (entity property, no converter)",
+                "l7 Tenant.refreshToken (entity property, no converter)",
+            ]
+        );
     }
 
     #[test]
@@ -272,7 +344,10 @@ await storage.set('github-token', token);
 await storage.set('settings', settings);
 await storage.setSecret('api-key', key);
 "#;
-        let got: Vec<u64> = js_credential_storage(src, Lang::JavaScript).iter().map(|s| s.line).collect();
+        let got: Vec<u64> = js_credential_storage(src, Lang::JavaScript)
+            .iter()
+            .map(|s| s.line)
+            .collect();
         assert_eq!(got, vec![1, 2, 3]);
         let enc = b"const encrypt = require('mongoose-encryption');\nconst S = new Schema({ sharedSecret: String });\n";
         assert!(js_credential_storage(enc, Lang::JavaScript).is_empty());
