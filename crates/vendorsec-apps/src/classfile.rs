@@ -811,7 +811,7 @@ fn call(
     as_user: bool,
 ) -> vendorsec_code::RestCall {
     vendorsec_code::RestCall {
-        api: vendorsec_code::Api::ConnectServer,
+        api: vendorsec_code::Api::Spring,
         expression: format!(
             "{class}.{method}: {verb} {}",
             path.as_deref().unwrap_or("(path not a constant)")

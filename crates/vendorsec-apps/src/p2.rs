@@ -143,7 +143,8 @@ pub(crate) fn analyse(
                 p.endpoints.push(Endpoint {
                     kind: format!("rest {key}"),
                     url: format!("/rest{path}/{version}"),
-                    auth: "per resource: annotations in the classes (not analysed yet)".into(),
+                    auth: "per resource: the annotations of each handler (java handler rows)"
+                        .into(),
                 });
             }
             "webwork1" | "xwork" => {
@@ -245,7 +246,7 @@ mod tests {
             .iter()
             .map(|e| format!("{} | {} | {}", e.kind, e.url, e.auth))
             .collect();
-        assert!(eps.contains(&"rest api | /rest/example/1.0 | per resource: annotations in the classes (not analysed yet)".to_owned()), "{eps:?}");
+        assert!(eps.contains(&"rest api | /rest/example/1.0 | per resource: the annotations of each handler (java handler rows)".to_owned()), "{eps:?}");
         assert!(
             eps.contains(&"webwork1 action | ExampleAdmin.jspa | roles-required=admin".to_owned()),
             "{eps:?}"

@@ -622,10 +622,20 @@ pub(crate) fn egress(
                 host: host.clone(),
                 source: format!("code ({})", u.kind),
             });
-            let wanted = if u.kind == "image" { "images" } else { "fetch" };
-            let ok = declared
-                .iter()
-                .any(|(k, d)| k.starts_with(wanted) && covers(d, &host));
+            // Custom UI code (under static/, the resources' usual home) runs in the browser
+            // and needs fetch.client; resolvers and functions need fetch.backend.
+            let client = chain
+                .join("!/")
+                .split('/')
+                .any(|c| c == "static" || c == "frontend" || c == "custom-ui");
+            let wanted = match (u.kind == "image", client) {
+                (true, _) => "images",
+                (false, true) => "fetch.client",
+                (false, false) => "fetch.backend",
+            };
+            let ok = declared.iter().any(|(k, d)| {
+                (k == wanted || k == "fetch" && wanted.starts_with("fetch")) && covers(d, &host)
+            });
             if ok {
                 continue;
             }
@@ -897,19 +907,20 @@ pub(crate) fn webtriggers(
     root: &str,
     scripts: &[&(Vec<String>, vendorsec_code::Lang, Vec<u8>)],
 ) -> Vec<Finding> {
-    const EVIDENCE: [&str; 11] = [
-        "auth",
+    // Words that are evidence on their own, and words that are evidence on a line that
+    // reads the request's headers or query parameters.
+    const STRONG: [&str; 9] = [
+        "authorization",
         "signature",
         "hmac",
         "timingsafeequal",
         "verify",
-        "token",
-        "secret",
-        "api-key",
-        "apikey",
-        "x-api",
-        "password",
+        "bearer",
+        "authenticate",
+        "isauthori",
+        "checkauth",
     ];
+    const WITH_REQUEST: [&str; 5] = ["token", "secret", "key", "auth", "sig"];
     let mut out = Vec::new();
     for t in triggers {
         let Some((module, export)) = t.handler.rsplit_once('.') else {
@@ -932,7 +943,12 @@ pub(crate) fn webtriggers(
             continue;
         };
         let lower = h.text.to_ascii_lowercase();
-        if EVIDENCE.iter().any(|e| lower.contains(e)) {
+        let checks = STRONG.iter().any(|e| lower.contains(e))
+            || lower.lines().any(|l| {
+                (l.contains("header") || l.contains("queryparameters"))
+                    && WITH_REQUEST.iter().any(|w| l.contains(w))
+            });
+        if checks {
             continue;
         }
         let file = chain.join("!/");

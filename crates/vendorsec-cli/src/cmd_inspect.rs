@@ -166,8 +166,29 @@ fn render_profiles(out: &mut String, profiles: &[AppProfile], md: bool) {
                 let _ = writeln!(out, "none declared");
             }
             out.push('\n');
+            if !p.calls.is_empty() {
+                let _ = writeln!(out, "### Product REST calls\n");
+                for c in &p.calls {
+                    let _ = writeln!(
+                        out,
+                        "- `{} {}` at `{}` ({}){}",
+                        c.method,
+                        c.path.as_deref().unwrap_or("(path not stated)"),
+                        c.at,
+                        c.api,
+                        c.needs
+                            .as_deref()
+                            .map(|n| format!(": needs {n}"))
+                            .unwrap_or_default()
+                    );
+                }
+                out.push('\n');
+            }
             for n in &p.notes {
                 let _ = writeln!(out, "- {n}");
+            }
+            if !p.notes.is_empty() {
+                out.push('\n');
             }
         } else {
             let _ = writeln!(out, "{title}\n  descriptor: {}", p.descriptor);
@@ -198,6 +219,22 @@ fn render_profiles(out: &mut String, profiles: &[AppProfile], md: bool) {
             }
             for h in &p.hosts {
                 let _ = writeln!(out, "    {:<40} {}", h.host, h.source);
+            }
+            if !p.calls.is_empty() {
+                let _ = writeln!(out, "  product REST calls ({}):", p.calls.len());
+                for c in &p.calls {
+                    let _ = writeln!(
+                        out,
+                        "    {:<6} {:<44} {:<14} {}",
+                        c.method,
+                        c.path.as_deref().unwrap_or("(path not stated)"),
+                        // Forge lists the classic scope first, then granular ones.
+                        c.needs
+                            .as_deref()
+                            .map_or("-", |n| n.split(" | ").next().unwrap_or(n)),
+                        c.at
+                    );
+                }
             }
             for n in &p.notes {
                 let _ = writeln!(out, "  note: {n}");

@@ -644,7 +644,7 @@ pub(crate) fn rest_call(
         .collect::<Vec<_>>()
         .join(" ");
     crate::RestCall {
-        api: crate::Api::ConnectServer,
+        api: crate::Api::Spring,
         method,
         path,
         expression: ev.chars().take(160).collect(),

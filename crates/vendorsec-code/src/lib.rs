@@ -70,6 +70,9 @@ pub enum Api {
     ConnectServer,
     /// `fetch` to a product path.
     Fetch,
+    /// Spring `RestTemplate` / `WebClient` (atlassian-connect-spring-boot's
+    /// `AtlassianHostRestClients`), in Java, Kotlin or bytecode.
+    Spring,
 }
 
 impl Api {
@@ -79,6 +82,7 @@ impl Api {
             Api::Forge => "Forge requestJira/requestConfluence",
             Api::ConnectBrowser => "AP.request",
             Api::ConnectServer => "ACE httpClient",
+            Api::Spring => "Spring RestTemplate/WebClient",
             Api::Fetch => "fetch",
         }
     }
