@@ -504,7 +504,14 @@ impl Collector {
         }
         // Kept for the Forge checks made at the end: egress (scripts that fetch or show
         // URLs) and web-trigger handlers (scripts that export functions).
-        if is_egress_candidate(source) || contains_any(source, &["export"]) {
+        // Forge resolves `handler: index.run` under src/, so only scripts there can be
+        // handlers, and a web-trigger handler answers with a statusCode or reads the
+        // request's query parameters. (Keeping every exporting script filled the budget on
+        // a large tree for nothing.)
+        let trigger_candidate = last.split('/').any(|c| c == "src")
+            && contains_any(source, &["export"])
+            && contains_any(source, &["statusCode", "queryParameters"]);
+        if is_egress_candidate(source) || trigger_candidate {
             let mut e = self
                 .egress
                 .lock()

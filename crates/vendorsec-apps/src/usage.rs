@@ -937,7 +937,7 @@ pub(crate) fn webtriggers(
         });
         let Some((chain, h)) = found else {
             profile.notes.push(format!(
-                "web trigger {}: handler {} not found under {root}src/; caller authentication not checked",
+                "web trigger {}: handler {} not found under {root}src/ (or it neither returns a statusCode nor reads queryParameters); caller authentication not checked",
                 t.key, t.handler
             ));
             continue;
