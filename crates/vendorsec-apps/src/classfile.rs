@@ -835,6 +835,56 @@ mod tests {
             v.extend(data);
             let _ = read(&v);
         }
+
+        #[test]
+        fn bytecode_walks_never_panic(
+            code in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048),
+            strings in proptest::collection::vec("[a-zA-Z/{}Html]{0,24}", 0..8),
+        ) {
+            // A pool of strings, method and field refs the random code can point at.
+            let mut pool = vec![Const::Gap];
+            for t in &strings {
+                pool.push(Const::Utf8(t.clone()));
+                let i = u16::try_from(pool.len() - 1).unwrap();
+                pool.push(Const::Str(i));
+                pool.push(Const::Class(i));
+                pool.push(Const::NameAndType(i, i));
+                let c = u16::try_from(pool.len() - 2).unwrap();
+                pool.push(Const::MethodRef(c, c + 1));
+                pool.push(Const::Indy(0, c + 1));
+            }
+            let info = ClassInfo {
+                name: "x/Y".into(),
+                super_name: "x/WebActionSupport".into(),
+                interfaces: Vec::new(),
+                annotations: Vec::new(),
+                methods: vec![ClassMethod { name: "m".into(), annotations: Vec::new(), code }],
+                method_refs: Vec::new(),
+                strings: strings.clone(),
+                mentions_passwords: false,
+                pool: Pool(pool),
+                bootstrap: vec![vec![2, 2, 9], vec![]],
+            };
+            let _ = info.rest_calls();
+            let _ = info.html_sinks();
+        }
+    }
+
+    #[test]
+    fn instruction_lengths_follow_the_specification() {
+        // ldc #1, invokevirtual #2, tableswitch (padded, low 0, high 1), return
+        let code = [
+            0x12, 1, 0xb6, 0, 2, 0xaa, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+            0, 0, 0xb1,
+        ];
+        assert_eq!(insn_len(&code, 0), Some(2));
+        assert_eq!(insn_len(&code, 2), Some(3));
+        // pc 5: opcode, 2 pad bytes to 8, default, low, high, 2 offsets = 1 + 2 + 12 + 8.
+        assert_eq!(insn_len(&code, 5), Some(23));
+        assert_eq!(insn_len(&code, 28), Some(1));
+        assert_eq!(insn_len(&[0xc4, 0x84, 0, 1, 0, 1], 0), Some(6));
+        assert_eq!(insn_len(&[0xfe], 0), None);
+        assert_eq!(insn_len(&[0xaa, 0, 0], 0), None);
     }
 
     #[test]

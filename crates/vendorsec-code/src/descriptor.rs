@@ -401,4 +401,15 @@ exports.legacy = function (event) { return { statusCode: 200 }; };
         );
         assert!(exported_function(src, Lang::JavaScript, "missing").is_none());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(src in "\\PC{0,400}") {
+            let _ = connect_descriptor(src.as_bytes(), Lang::JavaScript);
+            let _ = connect_descriptor(src.as_bytes(), Lang::Tsx);
+            let _ = exported_function(src.as_bytes(), Lang::TypeScript, "run");
+            let _ = crate::js_credential_storage(src.as_bytes(), Lang::JavaScript);
+            let _ = crate::java_credential_fields(src.as_bytes());
+        }
+    }
 }

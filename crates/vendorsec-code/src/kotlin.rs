@@ -539,4 +539,14 @@ class S(private val clients: AtlassianHostRestClients, private val webClient: We
             ]
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(src in "\\PC{0,400}") {
+            let _ = kotlin_methods(src.as_bytes());
+            let _ = kotlin_rest_calls(src.as_bytes());
+            let _ = kotlin_smells(src.as_bytes());
+            let _ = crate::kotlin_credential_fields(src.as_bytes());
+        }
+    }
 }
