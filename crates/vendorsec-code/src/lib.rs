@@ -68,7 +68,7 @@ pub enum Api {
     ConnectBrowser,
     /// atlassian-connect-express `httpClient` (server).
     ConnectServer,
-    /// `fetch` to a product path.
+    /// `fetch` or axios to a product path.
     Fetch,
     /// Spring `RestTemplate` / `WebClient` (atlassian-connect-spring-boot's
     /// `AtlassianHostRestClients`), in Java, Kotlin or bytecode.
@@ -83,7 +83,7 @@ impl Api {
             Api::ConnectBrowser => "AP.request",
             Api::ConnectServer => "ACE httpClient",
             Api::Spring => "Spring RestTemplate/WebClient",
-            Api::Fetch => "fetch",
+            Api::Fetch => "fetch/axios",
         }
     }
 }
@@ -616,6 +616,24 @@ fn classify(n: Node<'_>, src: &[u8], consts: &HashMap<String, String>) -> Option
             argv.first().copied(),
             method_of(argv.get(1).copied(), src, consts),
         ),
+        // axios.get(url) / axios.post(url, data) / axios(url, config) / axios({ url, method })
+        "get" | "post" | "put" | "delete" | "patch" | "head" if object == "axios" => (
+            Api::Fetch,
+            argv.first().copied(),
+            Some(prop.to_ascii_uppercase()),
+        ),
+        "axios" if object.is_empty() => match argv.first() {
+            Some(a) if a.kind() == "object" => (
+                Api::Fetch,
+                property(*a, src, &["url"]),
+                method_of(Some(*a), src, consts),
+            ),
+            a => (
+                Api::Fetch,
+                a.copied(),
+                method_of(argv.get(1).copied(), src, consts),
+            ),
+        },
         _ => return None,
     };
     let url_node = url_node?;
@@ -700,6 +718,9 @@ export function handler(addon: any, req: any) {
   fetch('https://example.com/api/things');
   fetch(`https://acme.atlassian.net/rest/api/3/user/email?accountId=${a}`);
   const x: number = 1;
+  axios.put(`https://acme.atlassian.net/rest/api/3/issue/${key}`, body);
+  axios({ url: 'https://acme.atlassian.net/wiki/api/v2/pages', method: 'post' });
+  axios.get('https://example.com/not-a-product');
 }
 "#;
         assert_eq!(
@@ -711,6 +732,8 @@ export function handler(addon: any, req: any) {
                 "ConnectServer POST /rest/api/3/issue l8 asUser",
                 "ConnectServer DELETE /rest/api/3/issue/{p} l9",
                 "Fetch GET /rest/api/3/user/email l11",
+                "Fetch PUT /rest/api/3/issue/{p} l13",
+                "Fetch POST /wiki/api/v2/pages l14",
             ]
         );
     }
