@@ -45,6 +45,87 @@ pub(crate) enum Command {
     /// hosts, dependencies, findings introduced and fixed. Exits 1 when a finding at or
     /// above --fail-on is introduced.
     Diff(DiffArgs),
+    /// Probe a running Connect app from outside: TLS versions, suites and certificate,
+    /// HSTS and plain HTTP, browser headers, JWT authentication of every module and
+    /// lifecycle URL. Talks only to the hosts of the descriptor.
+    Probe(ProbeArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Safety: requests go only to hosts the descriptor names, at --rate per second, each with --timeout; tokens are never printed in full.\n--allow-lifecycle-tests sends forged install payloads to the installed/uninstalled URLs: on a vulnerable app that REGISTERS A FAKE TENANT. Use it only against an app you control (a staging or local instance).\n\nExamples:\n  vendorsec probe https://app.example.com/atlassian-connect.json\n  vendorsec probe https://localhost:8443 --descriptor atlassian-connect.json --ca-file dev-ca.pem --http-port 8080\n  VENDORSEC_SHARED_SECRET=… vendorsec probe https://staging.example.com/atlassian-connect.json --allow-lifecycle-tests --format sarif"
+)]
+pub(crate) struct ProbeArgs {
+    /// The descriptor's URL (…/atlassian-connect.json), or the app's base URL with --descriptor.
+    #[arg(value_name = "URL")]
+    pub(crate) url: String,
+    /// Read the descriptor from FILE; URL is then the base URL the app runs at (it replaces
+    /// the descriptor's baseUrl, for a staging or local instance).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) descriptor: Option<PathBuf>,
+    /// Output format: terminal, json, sarif, markdown, or csrt-json (the report shape of
+    /// Atlassian's Connect Security Requirements Tester).
+    #[arg(short, long, value_enum, default_value_t = ProbeFormat::Terminal)]
+    pub(crate) format: ProbeFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity remains [default: low].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub(crate) fail_on: Option<SeverityArg>,
+    /// Config file (suppressions with reasons) [default: ./vendorsec.toml if present].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Seconds to wait for each connection, handshake and response.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub(crate) timeout: u64,
+    /// Requests per second, all workers together.
+    #[arg(long, default_value_t = 10.0, value_name = "N")]
+    pub(crate) rate: f64,
+    /// Parallel workers for the module URLs.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub(crate) concurrency: usize,
+    /// Trust these PEM certificates instead of the system's roots.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_file: Option<PathBuf>,
+    /// Port of the plain-HTTP check [default: 80].
+    #[arg(long, value_name = "PORT")]
+    pub(crate) http_port: Option<u16>,
+    /// Shared secret of a test installation you control: adds the qsh and context-token
+    /// tests and checks the headers of the real pages.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "VENDORSEC_SHARED_SECRET",
+        hide_env_values = true
+    )]
+    pub(crate) shared_secret: Option<String>,
+    /// A non-admin user's context JWT (from AP.context.getToken on a test site): admin pages
+    /// must refuse it.
+    #[arg(
+        long,
+        value_name = "JWT",
+        env = "VENDORSEC_USER_JWT",
+        hide_env_values = true
+    )]
+    pub(crate) user_jwt: Option<String>,
+    /// Send forged install payloads to the lifecycle URLs (registers a fake tenant on a
+    /// vulnerable app: only against an app you control).
+    #[arg(long)]
+    pub(crate) allow_lifecycle_tests: bool,
+    /// Skip the TLS handshake checks.
+    #[arg(long)]
+    pub(crate) skip_tls: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ProbeFormat {
+    Terminal,
+    Json,
+    Sarif,
+    Markdown,
+    /// The JSON report shape of Atlassian Labs' Connect Security Requirements Tester.
+    CsrtJson,
 }
 
 #[derive(Debug, Args)]

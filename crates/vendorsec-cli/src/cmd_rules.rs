@@ -63,6 +63,7 @@ pub(crate) fn rule_metas(engine: &Engine) -> Vec<RuleMeta> {
             ],
         });
     }
+    metas.extend(probe_metas());
     metas.push(RuleMeta {
         id: keystore::RULE_ID.into(),
         name: keystore::RULE_NAME.into(),
@@ -135,5 +136,37 @@ pub(crate) fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
+    }
+}
+
+/// The rules of `vendorsec probe` (live checks; present when built with `network`).
+pub(crate) fn probe_metas() -> Vec<RuleMeta> {
+    #[cfg(feature = "network")]
+    {
+        vendorsec_probe::RULES
+            .iter()
+            .map(
+                |(id, name, description, severity, guideline, check, csrt)| RuleMeta {
+                    id: (*id).into(),
+                    name: (*name).into(),
+                    description: if check.is_empty() {
+                        (*description).into()
+                    } else {
+                        format!("{description} ({check}; CSRT requirement {csrt})")
+                    },
+                    severity: *severity,
+                    guideline: (*guideline).into(),
+                    remediation: (*description).into(),
+                    references: vec![
+                    "https://developer.atlassian.com/platform/marketplace/security-requirements/"
+                        .into(),
+                ],
+                },
+            )
+            .collect()
+    }
+    #[cfg(not(feature = "network"))]
+    {
+        Vec::new()
     }
 }

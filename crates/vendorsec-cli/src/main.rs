@@ -5,6 +5,7 @@ mod cli;
 mod cmd_checklist;
 mod cmd_db;
 mod cmd_inspect;
+mod cmd_probe;
 mod cmd_rules;
 mod cmd_sbom;
 mod cmd_scan;
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
         cli::Command::Db(args) => cmd_db::run(&args),
         cli::Command::Inspect(args) => cmd_inspect::inspect(&args),
         cli::Command::Diff(args) => cmd_inspect::diff(&args),
+        cli::Command::Probe(args) => cmd_probe::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -245,6 +245,14 @@ pub fn tls_config(
     Ok(Arc::new(cfg))
 }
 
+/// The probe's usual client configuration: TLS 1.3 and 1.2, any certificate.
+///
+/// # Errors
+/// When rustls refuses the configuration.
+pub fn default_tls() -> Result<Arc<ClientConfig>, String> {
+    tls_config(&[&rustls::version::TLS13, &rustls::version::TLS12])
+}
+
 /// Connect to the URL's host and port with a timeout on each resolved address.
 ///
 /// # Errors

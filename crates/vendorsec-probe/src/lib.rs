@@ -13,6 +13,7 @@ pub mod tls;
 pub mod x509;
 
 mod checks;
+pub mod report;
 
 pub use checks::{Options, Outcome, run};
 
