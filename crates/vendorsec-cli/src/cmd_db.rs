@@ -1,7 +1,9 @@
 //! `vendorsec db`: the local OSV advisory database (update from OSV's per-ecosystem
 //! exports, import a directory or zip for air-gapped use, status).
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
+#[cfg(feature = "network")]
+use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -16,6 +18,7 @@ use crate::output;
 /// OSV's public bucket of per-ecosystem exports (`<base>/<Ecosystem>/all.zip`).
 pub(crate) const DEFAULT_BASE_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com";
 /// Largest export downloaded (the biggest, Maven and npm, are a few hundred MB).
+#[cfg(feature = "network")]
 const MAX_DOWNLOAD: u64 = 4 << 30;
 
 fn dir_of(db: Option<&PathBuf>) -> PathBuf {
