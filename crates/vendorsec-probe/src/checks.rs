@@ -619,6 +619,8 @@ fn module_checks(ctx: &Ctx<'_>, l: &Link) {
     let path = app_path(ctx, &l.url).to_owned();
     let wrong = b"vendorsec-probe-wrong-secret";
     let mut failed = false;
+    // A context token accepted where a request-bound one is required.
+    let mut context_accepted = false;
     if l.cacheable {
         ctx.note(format!("{url_text}: cacheable module, loaded without a JWT by design; authentication and Cache-Control not judged on the page itself"));
     }
@@ -705,22 +707,29 @@ fn module_checks(ctx: &Ctx<'_>, l: &Link) {
             ("a context token (qsh: context-qsh)", "context-qsh"),
         ] {
             let t = jwt::hs256(&claims(ctx, 600, q), secret.as_bytes());
-            match ctx.send(&Request::new("GET", &l.url).header("Authorization", &format!("JWT {t}"))) {
-                Ok(r) if (200..400).contains(&r.status) => ctx.finding(
+            match ctx
+                .send(&Request::new("GET", &l.url).header("Authorization", &format!("JWT {t}")))
+            {
+                Ok(r) if (200..400).contains(&r.status) => {
+                    context_accepted |= q == "context-qsh";
+                    ctx.finding(
                     "probe/qsh-not-enforced",
                     Severity::High,
                     &url_text,
                     format!("GET {url_text} with a validly signed token carrying {what} answered {}: the app checks the signature but not which request the token was issued for.", r.status),
                     format!("GET {} with {what} (Authorization: JWT {}) -> {}", l.url.target, jwt::redact(&t), r.status),
                     &format!("{}|{what}", l.url.path()),
-                ),
+                );
+                }
                 Ok(_) => {}
                 Err(e) => ctx.note(format!("GET {url_text} with {what}: inconclusive: {e}")),
             }
         }
     }
     // A non-admin user's token on admin pages.
-    if l.admin
+    if l.admin && context_accepted {
+        ctx.note(format!("{url_text}: admin page accepts context tokens at all (qsh-not-enforced), so --user-jwt cannot tell an admin from a user there"));
+    } else if l.admin
         && let Some(user) = &ctx.opts.user_jwt
     {
         match ctx.send(&Request::new("GET", &l.url).header("Authorization", &format!("JWT {user}")))

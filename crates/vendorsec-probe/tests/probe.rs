@@ -46,6 +46,7 @@ fn probe(b: Behaviour, extra: &[&str], tweak: impl FnOnce(&mut Options)) -> Prob
 fn full(o: &mut Options) {
     o.shared_secret = Some(SECRET.to_owned());
     o.lifecycle_tests = true;
+    o.user_jwt = Some(server::user_token());
 }
 
 #[test]
@@ -153,6 +154,39 @@ fn each_broken_variant_reports_exactly_its_requirement() {
             "probe/tls-certificate-invalid",
             "NotValidForName",
         ),
+        (
+            Behaviour {
+                expiring_cert: true,
+                ..Behaviour::default()
+            },
+            &[],
+            "probe/tls-certificate-expiring",
+            "notAfter in 9 days",
+        ),
+        (
+            Behaviour {
+                no_referrer_policy: true,
+                ..Behaviour::default()
+            },
+            &[],
+            "probe/referrer-policy",
+            "Referrer-Policy: ",
+        ),
+        (
+            Behaviour {
+                admin_open_to_users: true,
+                ..Behaviour::default()
+            },
+            &[],
+            "probe/admin-page-authz",
+            "GET /admin with --user-jwt",
+        ),
+        (
+            Behaviour::default(),
+            &["/export?api_token=live-4f9a8b7c6d5e"],
+            "probe/secret-in-url",
+            "api_token=",
+        ),
     ];
     for (b, extra, rule, proof) in cases {
         let what = format!("{b:?}");
@@ -234,5 +268,34 @@ fn legacy_protocols_from_a_raw_server() {
             .iter()
             .all(|s| tls::SUITES.iter().any(|x| x.0 == *s && x.2)),
         "{suites:?}"
+    );
+}
+
+#[test]
+fn a_legacy_only_server_through_the_whole_probe() {
+    let port = server::legacy_tls10_server();
+    let d = format!(
+        r#"{{"key": "legacy", "name": "L", "baseUrl": "https://localhost:{port}", "authentication": {{"type": "jwt"}}, "modules": {{}}}}"#
+    );
+    let app = discover::app(d.as_bytes()).unwrap();
+    let opts = Options {
+        timeout: Duration::from_secs(5),
+        rate: 1000.0,
+        http_port: Some(1),
+        ..Options::default()
+    };
+    let out = run(&app, &opts, &|_| {});
+    let mut rules: Vec<&str> = out.findings.iter().map(|f| f.rule.as_str()).collect();
+    rules.sort_unstable();
+    assert_eq!(
+        rules,
+        vec!["probe/tls-legacy-protocol", "probe/tls-no-modern-protocol"]
+    );
+    assert_eq!(out.protocols[0].1, vec!["TLS 1.0".to_owned()]);
+    // The HSTS check is not called a pass: it is inconclusive and said so.
+    assert!(
+        out.notes.iter().any(|n| n.contains("HSTS inconclusive")),
+        "{:?}",
+        out.notes
     );
 }

@@ -39,6 +39,12 @@ pub(crate) struct Behaviour {
     pub(crate) expired_cert: bool,
     /// Certificate: for another host name.
     pub(crate) wrong_host_cert: bool,
+    /// Certificate: expires in ten days.
+    pub(crate) expiring_cert: bool,
+    /// Leave out Referrer-Policy.
+    pub(crate) no_referrer_policy: bool,
+    /// Serve /admin to any validly signed user token, admin or not.
+    pub(crate) admin_open_to_users: bool,
 }
 
 pub(crate) struct App {
@@ -74,6 +80,11 @@ fn cert(b: &Behaviour) -> (String, Vec<CertificateDer<'static>>, PrivateKeyDer<'
     if b.expired_cert {
         leaf.not_before = rcgen::date_time_ymd(2020, 1, 1);
         leaf.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    } else if b.expiring_cert {
+        let soon = vendorsec_probe::report::iso8601(vendorsec_probe::jwt::now() + 10 * 86_400);
+        let n = |a: usize, z: usize| soon[a..z].parse::<u8>().unwrap();
+        leaf.not_before = rcgen::date_time_ymd(2025, 1, 1);
+        leaf.not_after = rcgen::date_time_ymd(soon[0..4].parse().unwrap(), n(5, 7), n(8, 10));
     } else {
         leaf.not_before = rcgen::date_time_ymd(2025, 1, 1);
         leaf.not_after = rcgen::date_time_ymd(2035, 1, 1);
@@ -184,6 +195,30 @@ pub(crate) fn start(b: Behaviour) -> App {
     }
 }
 
+/// The claims of a validly signed, unexpired HS256 token (any qsh).
+fn signed_claims(auth: Option<&str>) -> Option<serde_json::Value> {
+    let token = auth?.strip_prefix("JWT ")?;
+    let parts: Vec<&str> = token.split('.').collect();
+    if parts.len() != 3 {
+        return None;
+    }
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, SECRET.as_bytes());
+    let sig = URL_SAFE_NO_PAD.decode(parts[2]).ok()?;
+    ring::hmac::verify(&key, format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig).ok()?;
+    let claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).ok()?).ok()?;
+    (claims["exp"].as_i64().unwrap_or(0) > vendorsec_probe::jwt::now()).then_some(claims)
+}
+
+/// A non-admin user's context token, as a test site would hand it out.
+pub(crate) fn user_token() -> String {
+    let now = vendorsec_probe::jwt::now();
+    vendorsec_probe::jwt::hs256(
+        &serde_json::json!({"iss": "client", "sub": "user-1", "iat": now, "exp": now + 600, "qsh": "context-qsh", "admin": false}),
+        SECRET.as_bytes(),
+    )
+}
+
 /// Whether the request carries a token this app accepts for it.
 fn authorised(b: &Behaviour, method: &str, target: &str, auth: Option<&str>) -> bool {
     let Some(token) = auth.and_then(|a| a.strip_prefix("JWT ")) else {
@@ -271,6 +306,17 @@ fn serve(s: &mut dyn ReadWrite, b: &Behaviour, https_port: u16) {
         "/" | "/cached-panel" => true,
         "/unguarded" => b.unguarded_route,
         "/installed" | "/uninstalled" => b.open_lifecycle,
+        // Admin pages: a request-bound token (as the product sends for the admin page
+        // itself), or a user's context token only when that user is an admin.
+        "/admin" => {
+            authorised(b, &method, &target, auth.as_deref())
+                || signed_claims(auth.as_deref()).is_some_and(|c| {
+                    // Only users the site knows (the probe's own context token names none).
+                    c["qsh"] == "context-qsh"
+                        && c["sub"] == "user-1"
+                        && (c["admin"] == true || b.admin_open_to_users)
+                })
+        }
         _ => authorised(b, &method, &target, auth.as_deref()),
     };
     let _ = https_port;
@@ -278,7 +324,9 @@ fn serve(s: &mut dyn ReadWrite, b: &Behaviour, https_port: u16) {
     if !b.no_hsts {
         headers.push_str("Strict-Transport-Security: max-age=63072000; includeSubDomains\r\n");
     }
-    headers.push_str("Referrer-Policy: strict-origin-when-cross-origin\r\n");
+    if !b.no_referrer_policy {
+        headers.push_str("Referrer-Policy: strict-origin-when-cross-origin\r\n");
+    }
     let (status, body) = if ok {
         if path != "/cached-panel" && !b.no_cache_control {
             headers.push_str("Cache-Control: no-store, no-cache\r\n");
