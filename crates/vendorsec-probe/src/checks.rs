@@ -759,6 +759,18 @@ fn module_checks(ctx: &Ctx<'_>, l: &Link) {
 /// Browser-header checks on a response of a module URL.
 fn headers_check(ctx: &Ctx<'_>, l: &Link, r: &Response) {
     let url = l.url.to_text();
+    if let Some(loc) = r.header("location")
+        && let Some(p) = secret_param(loc.split_once('?').map_or("", |(_, q)| q))
+    {
+        ctx.finding(
+            "probe/secret-in-url",
+            Severity::High,
+            &url,
+            format!("{url} redirects to a URL with a secret-like parameter in its query string."),
+            format!("Location: …?{p}"),
+            &format!("{}|redirect|{p}", l.url.path()),
+        );
+    }
     // Cache-Control only where a page was served, not for cacheable modules or static files.
     if (200..300).contains(&r.status) && !l.cacheable && !static_resource(l.url.path()) {
         let cc = r.header("cache-control").unwrap_or("").to_ascii_lowercase();
@@ -888,6 +900,15 @@ fn lifecycle_checks(ctx: &Ctx<'_>) {
                 jwt::rs256_unknown_key(&mk("https://not-this-app.invalid")),
             ),
         ];
+        let mut variants = variants;
+        if let Some(secret) = &ctx.opts.shared_secret {
+            let mut c = mk(&base);
+            c["qsh"] = json!("context-qsh");
+            variants.push((
+                "a context token (qsh: context-qsh) signed with the installation's secret",
+                Some(jwt::hs256(&c, secret.as_bytes())),
+            ));
+        }
         for (what, token) in variants {
             let mut req = Request::new("POST", &l.url)
                 .body("application/json", payload.to_string().into_bytes());

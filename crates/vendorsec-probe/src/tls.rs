@@ -387,7 +387,13 @@ pub fn validate(
         .verify_server_cert(leaf, rest, &name, &[], UnixTime::now())
         .map(|_| ())
         .map_err(|e| match e {
-            rustls::Error::InvalidCertificate(c) => format!("{c:?}"),
+            rustls::Error::InvalidCertificate(c) => {
+                // `Other(OtherError(CaUsedAsEndEntity))` -> `CaUsedAsEndEntity`
+                let t = format!("{c:?}");
+                t.strip_prefix("Other(OtherError(")
+                    .and_then(|x| x.strip_suffix("))"))
+                    .map_or(t.clone(), str::to_owned)
+            }
             other => other.to_string(),
         })
 }
