@@ -876,6 +876,7 @@ fn lifecycle_checks(ctx: &Ctx<'_>) {
         let payload = json!({
             "key": ctx.app.key,
             "clientKey": client_key,
+            // vendorsec:ignore secret/atlassian-connect-shared-secret deliberately fake value in the forged install payload
             "sharedSecret": "vendorsec-probe-not-a-real-secret",
             "baseUrl": "https://vendorsec-probe.invalid",
             "productType": "jira",
