@@ -79,9 +79,10 @@ pub(crate) struct ProbeArgs {
     /// Seconds to wait for each connection, handshake and response.
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     pub(crate) timeout: u64,
-    /// Requests per second, all workers together.
-    #[arg(long, default_value_t = 10.0, value_name = "N")]
-    pub(crate) rate: f64,
+    /// Requests per second, all workers together [default: 10; 1000 when every host of
+    /// the descriptor is loopback: localhost, 127.0.0.0/8, ::1].
+    #[arg(long, value_name = "N")]
+    pub(crate) rate: Option<f64>,
     /// Parallel workers for the module URLs.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub(crate) concurrency: usize,

@@ -57,7 +57,18 @@ pub(crate) fn run(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
     }
     let opts = Options {
         timeout,
-        rate: args.rate,
+        rate: args.rate.unwrap_or_else(|| {
+            let loopback = |h: &str| {
+                h == "localhost"
+                    || h == "::1"
+                    || h.parse::<std::net::Ipv4Addr>().is_ok_and(|a| a.is_loopback())
+            };
+            if loopback(&app.base.host) && app.links.iter().all(|l| loopback(&l.url.host)) {
+                1000.0
+            } else {
+                10.0
+            }
+        }),
         concurrency: args.concurrency,
         ca_file: args.ca_file.clone(),
         http_port: args.http_port,
