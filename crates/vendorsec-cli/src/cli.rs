@@ -49,6 +49,61 @@ pub(crate) enum Command {
     /// HSTS and plain HTTP, browser headers, JWT authentication of every module and
     /// lifecycle URL. Talks only to the hosts of the descriptor.
     Probe(ProbeArgs),
+    /// Sigma detection over audit logs (CloudTrail, GitHub, Okta, GCP, Bitbucket, Atlassian
+    /// organisation audit, plain JSON lines).
+    Logs(LogsArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LogsArgs {
+    #[command(subcommand)]
+    pub(crate) command: LogsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LogsCommand {
+    /// Load Sigma rules and print, for every file, whether it loaded or the precise reason
+    /// it did not (file:line). Exits 1 when a file did not load.
+    CheckRules {
+        /// Rule files or directories (searched recursively for .yml/.yaml).
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<PathBuf>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run Sigma rules over log files (JSON lines, JSON arrays, CloudTrail Records files,
+    /// gzip; `-` for standard input): every match is a finding at the log file and line.
+    Hunt(HuntArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HuntArgs {
+    /// Sigma rule files or directories (repeatable).
+    #[arg(long = "rules", value_name = "PATH", required = true)]
+    pub(crate) rules: Vec<PathBuf>,
+    /// Log files (`-` is standard input).
+    #[arg(value_name = "LOG", required = true)]
+    pub(crate) logs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Terminal)]
+    pub(crate) format: OutputFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Take each record's event from this field (dotted path), for logs wrapped by a
+    /// shipper or a test harness (`event`, `_source`, `result`).
+    #[arg(long, value_name = "FIELD")]
+    pub(crate) event_path: Option<String>,
+    /// Also write every matched event, with its rule, as JSON lines to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) matches: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity remains [default: low].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub(crate) fail_on: Option<SeverityArg>,
+    /// Config file (suppressions with reasons) [default: ./vendorsec.toml if present].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

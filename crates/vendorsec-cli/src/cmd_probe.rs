@@ -61,7 +61,8 @@ pub(crate) fn run(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
             let loopback = |h: &str| {
                 h == "localhost"
                     || h == "::1"
-                    || h.parse::<std::net::Ipv4Addr>().is_ok_and(|a| a.is_loopback())
+                    || h.parse::<std::net::Ipv4Addr>()
+                        .is_ok_and(|a| a.is_loopback())
             };
             if loopback(&app.base.host) && app.links.iter().all(|l| loopback(&l.url.host)) {
                 1000.0
@@ -105,7 +106,12 @@ pub(crate) fn run(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
         .map(Into::into)
         .or(config.fail_on)
         .unwrap_or(Severity::Low);
-    let (findings, suppressed, mut diagnostics) = suppress::apply(&config, None, outcome.findings);
+    let (findings, suppressed, unused) = suppress::apply(&config, None, outcome.findings);
+    // Only ignores about probe rules can be unused here (the file holds scan ignores too).
+    let mut diagnostics: Vec<Diagnostic> = unused
+        .into_iter()
+        .filter(|d| d.message.contains("rule probe/"))
+        .collect();
     for n in &outcome.notes {
         diagnostics.push(Diagnostic::new(
             DiagnosticKind::Note,

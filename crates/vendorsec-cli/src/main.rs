@@ -5,6 +5,7 @@ mod cli;
 mod cmd_checklist;
 mod cmd_db;
 mod cmd_inspect;
+mod cmd_logs;
 mod cmd_probe;
 mod cmd_rules;
 mod cmd_sbom;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         cli::Command::Inspect(args) => cmd_inspect::inspect(&args),
         cli::Command::Diff(args) => cmd_inspect::diff(&args),
         cli::Command::Probe(args) => cmd_probe::run(&args),
+        cli::Command::Logs(args) => cmd_logs::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,160 @@
+//! `vendorsec logs` end to end: check-rules, hunt over real samples, bad input.
+
+mod common;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use common::json;
+
+fn shared() -> PathBuf {
+    std::env::var_os("VENDORSEC_SHARED_DATA").map_or_else(
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")),
+        PathBuf::from,
+    )
+}
+
+fn run(dir: &std::path::Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vendorsec"));
+    c.current_dir(dir).env("NO_COLOR", "1").args(args);
+    if let Some(input) = stdin {
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        return child.wait_with_output().unwrap();
+    }
+    c.output().unwrap()
+}
+
+const RULE: &str = "title: IAM user created\nid: 11111111-2222-4333-8444-555555555555\nlevel: medium\nlogsource:\n  product: aws\n  service: cloudtrail\ndetection:\n  selection:\n    eventSource: iam.amazonaws.com\n    eventName: CreateUser\n  condition: selection\n";
+
+#[test]
+fn check_rules_says_what_loaded_and_why_not() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.yml"), RULE).unwrap();
+    std::fs::write(
+        dir.path().join("bad.yml"),
+        "title: broken\nlogsource:\n  product: aws\ndetection:\n  sel:\n    eventName|bogus: x\n  condition: sel\n",
+    )
+    .unwrap();
+    let out = run(dir.path(), &["logs", "check-rules", "."], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("good.yml: loaded (IAM user created)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("bad.yml:5: not loaded: sel: `eventName|bogus`: unknown modifier `bogus`"),
+        "{text}"
+    );
+    let all = run(
+        dir.path(),
+        &[
+            "logs",
+            "check-rules",
+            shared().join("logs/sigma-rules/rules").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(all.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&all.stdout).contains("163 loaded, 0 not loaded"));
+}
+
+#[test]
+fn hunt_over_real_cloudtrail_and_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = shared().join("logs/sigma-rules/rules/cloud/aws");
+    let sample = shared()
+        .join("logs/samples/stratus-cloudtrail/aws.initial-access.console-login-without-mfa.json");
+    let out = run(
+        dir.path(),
+        &[
+            "logs",
+            "hunt",
+            "--rules",
+            rules.to_str().unwrap(),
+            sample.to_str().unwrap(),
+            "--format",
+            "json",
+            "--matches",
+            "m.jsonl",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let r = json(&out);
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "sigma/aws_cloudtrail_console_login_success_without_mfa")
+        .expect("console login without MFA found");
+    assert_eq!(f["locations"][0]["line"], 2);
+    assert!(
+        f["evidence"]
+            .as_str()
+            .unwrap()
+            .starts_with("ConsoleLogin on signin.amazonaws.com")
+    );
+    let m = std::fs::read_to_string(dir.path().join("m.jsonl")).unwrap();
+    assert!(
+        m.lines()
+            .any(|l| l.contains("\"eventName\":\"ConsoleLogin\""))
+    );
+
+    // Bad lines, a truncated gzip, stdin: diagnostics, and matching goes on.
+    std::fs::write(dir.path().join("r.yml"), RULE).unwrap();
+    let ev = r#"{"eventSource":"iam.amazonaws.com","eventName":"CreateUser","userIdentity":{"arn":"arn:aws:iam::1:user/a"},"eventVersion":"1.08"}"#;
+    let lines = format!("{ev}\nnot json\n{{\"truncated\": \n{ev}\n");
+    std::fs::write(dir.path().join("l.jsonl"), &lines).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(lines.as_bytes()).unwrap();
+    let gzbytes = gz.finish().unwrap();
+    std::fs::write(dir.path().join("l.jsonl.gz"), &gzbytes).unwrap();
+    std::fs::write(dir.path().join("cut.gz"), &gzbytes[..gzbytes.len() / 2]).unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "logs",
+            "hunt",
+            "--rules",
+            "r.yml",
+            "l.jsonl",
+            "l.jsonl.gz",
+            "cut.gz",
+            "-",
+            "--format",
+            "json",
+        ],
+        Some(ev.as_bytes()),
+    );
+    let r = json(&out);
+    let places: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f["locations"][0]["origin"].as_str().unwrap(),
+                f["locations"][0]["line"]
+            )
+        })
+        .collect();
+    assert!(
+        places.contains(&"l.jsonl:1".to_owned()) && places.contains(&"l.jsonl:4".to_owned()),
+        "{places:?}"
+    );
+    assert!(places.contains(&"l.jsonl.gz:4".to_owned()), "{places:?}");
+    assert!(places.contains(&"-:1".to_owned()), "{places:?}");
+    let diags = r["diagnostics"].to_string();
+    assert!(
+        diags.contains("l.jsonl:2") && diags.contains("not JSON"),
+        "{diags}"
+    );
+    assert!(diags.contains("cut.gz"), "{diags}");
+}

@@ -1,0 +1,125 @@
+//! Events: field lookup and which log source an event comes from.
+
+use serde_json::Value;
+
+/// A field of an event: the literal key first (`"a.b"` as one key), then the nested path
+/// (`a` → `b`); names are case-sensitive (research decision 5). Arrays along the path are
+/// searched element by element (the first element that has the rest of the path).
+#[must_use]
+pub fn field<'a>(event: &'a Value, name: &str) -> Option<&'a Value> {
+    if let Some(v) = event.get(name) {
+        return Some(v);
+    }
+    let mut cur = event;
+    let parts: Vec<&str> = name.split('.').collect();
+    for (i, p) in parts.iter().enumerate() {
+        cur = match cur {
+            Value::Object(m) => {
+                // A dotted key deeper down (`a` → `b.c`).
+                let rest = parts[i..].join(".");
+                if let Some(v) = m.get(&rest) {
+                    return Some(v);
+                }
+                m.get(*p)?
+            }
+            Value::Array(a) => {
+                let rest = parts[i..].join(".");
+                return a.iter().find_map(|x| field(x, &rest));
+            }
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// The product an event comes from, by its shape: `aws` (CloudTrail), `github`, `okta`,
+/// `gcp`, `bitbucket`, `atlassian` (organisation audit log), or `None`.
+#[must_use]
+pub fn product(e: &Value) -> Option<&'static str> {
+    let has = |k: &str| e.get(k).is_some();
+    if has("eventSource") && has("eventName") && (has("userIdentity") || has("eventVersion")) {
+        return Some("aws");
+    }
+    if has("protoPayload")
+        || e.get("logName")
+            .and_then(Value::as_str)
+            .is_some_and(|l| l.contains("cloudaudit"))
+    {
+        return Some("gcp");
+    }
+    if has("eventType") && (has("actor") || has("published")) && has("outcome") {
+        return Some("okta");
+    }
+    if has("auditType") {
+        return Some("bitbucket");
+    }
+    if has("action")
+        && (has("actor") || has("@timestamp") || has("org") || has("repo"))
+        && !has("attributes")
+    {
+        return Some("github");
+    }
+    if e.get("attributes").and_then(|a| a.get("action")).is_some()
+        || e.get("type").and_then(Value::as_str) == Some("events")
+    {
+        return Some("atlassian");
+    }
+    None
+}
+
+/// Products this engine recognises by shape: rules for them run only on their events.
+pub const KNOWN_PRODUCTS: [&str; 6] = ["aws", "gcp", "okta", "bitbucket", "github", "atlassian"];
+
+/// The event's time field, by source: CloudTrail `eventTime`, GitHub `@timestamp` /
+/// `created_at`, Okta `published`, GCP `timestamp`; else the first of `timestamp`,
+/// `@timestamp`, `eventTime`, `time`, or `time_field` when given.
+#[must_use]
+pub fn time<'a>(e: &'a Value, time_field: Option<&str>) -> Option<&'a Value> {
+    if let Some(f) = time_field {
+        return field(e, f);
+    }
+    [
+        "eventTime",
+        "@timestamp",
+        "created_at",
+        "published",
+        "timestamp",
+        "time",
+        "receiveTimestamp",
+    ]
+    .iter()
+    .find_map(|k| e.get(*k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lookup_prefers_the_literal_key_then_the_path() {
+        let e = json!({"a.b": 1, "a": {"b": 2, "c.d": 3, "e": [{"f": 4}, {"g": 5}]}});
+        assert_eq!(field(&e, "a.b"), Some(&json!(1)));
+        assert_eq!(field(&e, "a.c.d"), Some(&json!(3)));
+        assert_eq!(field(&e, "a.e.g"), Some(&json!(5)));
+        assert_eq!(field(&e, "A.b"), None);
+        assert_eq!(field(&e, "a.x"), None);
+    }
+
+    #[test]
+    fn products_by_shape() {
+        assert_eq!(
+            product(&json!({"eventSource": "s", "eventName": "n", "userIdentity": {}})),
+            Some("aws")
+        );
+        assert_eq!(
+            product(&json!({"action": "org.add_member", "actor": "x"})),
+            Some("github")
+        );
+        assert_eq!(
+            product(&json!({"eventType": "user.session.start", "actor": {}, "outcome": {}})),
+            Some("okta")
+        );
+        assert_eq!(product(&json!({"x": 1})), None);
+    }
+}

@@ -1,0 +1,639 @@
+//! Sigma rules: parsing with precise reasons, the detection's search identifiers, and the
+//! condition grammar (`and`, `or`, `not`, parentheses, `1 of x*`, `all of them`, lists of
+//! conditions ORed). Precedence, loosest first: or, and, not, `x of`, parentheses.
+
+use serde_json::Value;
+
+use crate::matcher::{self, Matcher};
+
+/// How a field is found in an event.
+pub type Lookup = for<'a> fn(&'a Value, &str) -> Option<&'a Value>;
+
+/// A rule that loaded.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub level: String,
+    pub product: String,
+    pub service: String,
+    pub category: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    /// The file it came from, and the file's stem (`sigma/<stem>` is its rule id).
+    pub path: String,
+    pub stem: String,
+    searches: Vec<(String, Search)>,
+    condition: Vec<Cond>,
+}
+
+/// One field condition of a map: every matcher (all) or any (or).
+#[derive(Debug, Clone)]
+struct FieldCond {
+    field: String,
+    matchers: Vec<Matcher>,
+    all: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Search {
+    /// A map: every field condition holds.
+    Map(Vec<FieldCond>),
+    /// A list of maps: any.
+    AnyMap(Vec<Vec<FieldCond>>),
+    /// Keywords anywhere in the event: any, or all with `|all`.
+    Keywords(Vec<Matcher>, bool),
+}
+
+/// The condition as a tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cond {
+    Id(String),
+    And(Box<Cond>, Box<Cond>),
+    Or(Box<Cond>, Box<Cond>),
+    Not(Box<Cond>),
+    /// `N of pattern` (N = 0 means all).
+    Of(usize, String),
+}
+
+/// A rule that did not load: where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub path: String,
+    pub line: u64,
+    pub reason: String,
+}
+
+fn line_of(text: &str, needle: &str) -> u64 {
+    text.find(needle).map_or(0, |at| {
+        1 + text[..at].bytes().filter(|b| *b == b'\n').count() as u64
+    })
+}
+
+fn field_conds(map: &serde_json::Map<String, Value>) -> Result<Vec<FieldCond>, String> {
+    let mut out = Vec::new();
+    for (k, v) in map {
+        let mut parts = k.split('|');
+        let field = parts.next().unwrap_or("").to_owned();
+        let mods: Vec<&str> = parts.collect();
+        let values: Vec<Value> = match v {
+            Value::Array(a) => a.clone(),
+            other => vec![other.clone()],
+        };
+        if values.iter().any(|x| x.is_object() || x.is_array()) {
+            return Err(format!(
+                "`{k}`: a value must be a scalar or a list of scalars"
+            ));
+        }
+        let (matchers, all) =
+            matcher::compile(&mods, &values).map_err(|e| format!("`{k}`: {e}"))?;
+        if field.is_empty() && !mods.is_empty() && mods != ["all"] {
+            return Err(format!("`{k}`: a field name is missing"));
+        }
+        out.push(FieldCond {
+            field,
+            matchers,
+            all,
+        });
+    }
+    Ok(out)
+}
+
+fn search(name: &str, v: &Value) -> Result<Search, String> {
+    match v {
+        Value::Object(m) => {
+            // `'|all': [keywords]`
+            if m.len() == 1
+                && let Some(kw) = m.get("|all")
+            {
+                let values = kw.as_array().cloned().unwrap_or_else(|| vec![kw.clone()]);
+                let (ms, _) =
+                    matcher::compile(&["contains"], &values).map_err(|e| format!("{name}: {e}"))?;
+                return Ok(Search::Keywords(ms, true));
+            }
+            Ok(Search::Map(
+                field_conds(m).map_err(|e| format!("{name}: {e}"))?,
+            ))
+        }
+        Value::Array(items) => {
+            if items.iter().all(Value::is_object) && !items.is_empty() {
+                let mut maps = Vec::new();
+                for i in items {
+                    maps.push(
+                        field_conds(i.as_object().unwrap_or(&serde_json::Map::new()))
+                            .map_err(|e| format!("{name}: {e}"))?,
+                    );
+                }
+                Ok(Search::AnyMap(maps))
+            } else if items.iter().all(|i| !i.is_object() && !i.is_array()) {
+                let (ms, _) =
+                    matcher::compile(&["contains"], items).map_err(|e| format!("{name}: {e}"))?;
+                Ok(Search::Keywords(ms, false))
+            } else {
+                Err(format!("{name}: a list mixes maps and keywords"))
+            }
+        }
+        Value::String(_) | Value::Number(_) => {
+            let (ms, _) = matcher::compile(&["contains"], std::slice::from_ref(v))
+                .map_err(|e| format!("{name}: {e}"))?;
+            Ok(Search::Keywords(ms, false))
+        }
+        _ => Err(format!("{name}: not a map, a list or a keyword")),
+    }
+}
+
+/// Tokenise and parse a condition.
+///
+/// # Errors
+/// A reason naming the token where parsing failed.
+pub fn parse_condition(s: &str) -> Result<Cond, String> {
+    let mut toks: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for c in s.chars() {
+        match c {
+            '(' | ')' => {
+                if !cur.is_empty() {
+                    toks.push(std::mem::take(&mut cur));
+                }
+                toks.push(c.to_string());
+            }
+            c if c.is_whitespace() => {
+                if !cur.is_empty() {
+                    toks.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        toks.push(cur);
+    }
+    if toks.iter().any(|t| t == "|") {
+        return Err(
+            "the pipe aggregation syntax (`| count() …`) is obsolete; use a correlation rule"
+                .into(),
+        );
+    }
+    let mut p = Parser {
+        toks,
+        at: 0,
+        depth: 0,
+    };
+    let c = p.or()?;
+    if p.at < p.toks.len() {
+        return Err(format!("unexpected `{}` in condition `{s}`", p.toks[p.at]));
+    }
+    Ok(c)
+}
+
+struct Parser {
+    toks: Vec<String>,
+    at: usize,
+    depth: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&str> {
+        self.toks.get(self.at).map(String::as_str)
+    }
+    fn next(&mut self) -> Option<String> {
+        let t = self.toks.get(self.at).cloned();
+        self.at += 1;
+        t
+    }
+    fn or(&mut self) -> Result<Cond, String> {
+        let mut l = self.and()?;
+        while self.peek().is_some_and(|t| t.eq_ignore_ascii_case("or")) {
+            self.at += 1;
+            l = Cond::Or(Box::new(l), Box::new(self.and()?));
+        }
+        Ok(l)
+    }
+    fn and(&mut self) -> Result<Cond, String> {
+        let mut l = self.not()?;
+        while self.peek().is_some_and(|t| t.eq_ignore_ascii_case("and")) {
+            self.at += 1;
+            l = Cond::And(Box::new(l), Box::new(self.not()?));
+        }
+        Ok(l)
+    }
+    fn not(&mut self) -> Result<Cond, String> {
+        if self.peek().is_some_and(|t| t.eq_ignore_ascii_case("not")) {
+            self.at += 1;
+            self.depth += 1;
+            if self.depth > 64 {
+                return Err("condition nested too deeply".into());
+            }
+            let inner = self.not()?;
+            self.depth -= 1;
+            return Ok(Cond::Not(Box::new(inner)));
+        }
+        self.primary()
+    }
+    fn primary(&mut self) -> Result<Cond, String> {
+        let Some(t) = self.next() else {
+            return Err("condition ends too early".into());
+        };
+        if t == "(" {
+            self.depth += 1;
+            if self.depth > 64 {
+                return Err("condition nested too deeply".into());
+            }
+            let c = self.or()?;
+            self.depth -= 1;
+            return match self.next().as_deref() {
+                Some(")") => Ok(c),
+                other => Err(format!(
+                    "expected `)` but found `{}`",
+                    other.unwrap_or("end")
+                )),
+            };
+        }
+        if t == ")" {
+            return Err("unexpected `)`".into());
+        }
+        let lower = t.to_ascii_lowercase();
+        if ["and", "or"].contains(&lower.as_str()) {
+            return Err(format!("unexpected `{t}`"));
+        }
+        if self.peek().is_some_and(|x| x.eq_ignore_ascii_case("of")) {
+            let n = if lower == "all" {
+                0
+            } else if lower == "any" {
+                1
+            } else {
+                lower
+                    .parse::<usize>()
+                    .map_err(|_| format!("`{t} of`: a count must be a number or `all`"))?
+            };
+            self.at += 1;
+            let pat = self.next().ok_or("`of` needs a pattern or `them`")?;
+            return Ok(Cond::Of(n, pat));
+        }
+        Ok(Cond::Id(t))
+    }
+}
+
+fn glob_match(pat: &str, s: &str) -> bool {
+    match pat.split_once('*') {
+        None => pat == s,
+        Some((pre, rest)) => {
+            if !s.starts_with(pre) {
+                return false;
+            }
+            let s = &s[pre.len()..];
+            if rest.is_empty() {
+                return true;
+            }
+            (0..=s.len())
+                .filter(|i| s.is_char_boundary(*i))
+                .any(|i| glob_match(rest, &s[i..]))
+        }
+    }
+}
+
+impl Rule {
+    /// Parse one rule file.
+    ///
+    /// # Errors
+    /// A [`LoadError`] with the line and reason.
+    pub fn parse(path: &str, text: &str) -> Result<Rule, LoadError> {
+        let err = |line: u64, reason: String| LoadError {
+            path: path.to_owned(),
+            line,
+            reason,
+        };
+        if text.len() > 4 << 20 {
+            return Err(err(0, "rule file over 4 MiB".into()));
+        }
+        let docs = text.split("\n---").count();
+        // YAML 1.2 booleans only: a Sigma value `y`, `yes`, `on` is text, not `true`.
+        let options = serde_saphyr::options! { strict_booleans: true };
+        let v: Value = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+            let m = e.to_string();
+            let line = m
+                .split("line ")
+                .nth(1)
+                .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            err(
+                line,
+                format!(
+                    "not valid YAML{}: {}",
+                    if docs > 1 { " (several documents)" } else { "" },
+                    m.lines().next().unwrap_or("")
+                ),
+            )
+        })?;
+        let Some(obj) = v.as_object() else {
+            return Err(err(1, "not a YAML map".into()));
+        };
+        if obj.contains_key("correlation") {
+            return Err(err(
+                line_of(text, "correlation:"),
+                "correlation rules are not supported yet".into(),
+            ));
+        }
+        if obj.contains_key("filter") && !obj.contains_key("detection") {
+            return Err(err(
+                line_of(text, "filter:"),
+                "filter documents are not supported yet".into(),
+            ));
+        }
+        let s = |k: &str| {
+            obj.get(k)
+                .and_then(matcher::scalar_text)
+                .unwrap_or_default()
+        };
+        let title = s("title");
+        if title.is_empty() {
+            return Err(err(1, "no `title`".into()));
+        }
+        let logsource = obj
+            .get("logsource")
+            .and_then(Value::as_object)
+            .ok_or_else(|| err(1, "no `logsource` map".into()))?;
+        let ls = |k: &str| {
+            logsource
+                .get(k)
+                .and_then(matcher::scalar_text)
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        };
+        let detection = obj
+            .get("detection")
+            .and_then(Value::as_object)
+            .ok_or_else(|| err(line_of(text, "detection"), "no `detection` map".into()))?;
+        let mut searches = Vec::new();
+        for (name, body) in detection {
+            if name == "condition" || name == "timeframe" {
+                continue;
+            }
+            let s = search(name, body).map_err(|r| err(line_of(text, &format!("{name}:")), r))?;
+            searches.push((name.clone(), s));
+        }
+        let cond_line = line_of(text, "condition:");
+        let conditions: Vec<String> = match detection.get("condition") {
+            Some(Value::String(c)) => vec![c.clone()],
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect(),
+            _ => {
+                return Err(err(
+                    cond_line.max(line_of(text, "detection")),
+                    "no `condition`".into(),
+                ));
+            }
+        };
+        let mut condition = Vec::new();
+        for c in &conditions {
+            let parsed = parse_condition(c).map_err(|r| err(cond_line, r))?;
+            // Every identifier and pattern must name a search.
+            check_refs(&parsed, &searches).map_err(|r| err(cond_line, r))?;
+            condition.push(parsed);
+        }
+        let stem = std::path::Path::new(path)
+            .file_stem()
+            .map_or_else(|| title.clone(), |s| s.to_string_lossy().into_owned());
+        Ok(Rule {
+            id: s("id"),
+            level: s("level").to_ascii_lowercase(),
+            product: ls("product"),
+            service: ls("service"),
+            category: ls("category"),
+            description: s("description").trim().to_owned(),
+            tags: obj
+                .get("tags")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(matcher::scalar_text).collect())
+                .unwrap_or_default(),
+            path: path.to_owned(),
+            stem,
+            title,
+            searches,
+            condition,
+        })
+    }
+
+    /// Whether the event matches, with `lookup` resolving a field name.
+    #[must_use]
+    pub fn matches(&self, event: &Value, lookup: Lookup) -> bool {
+        self.condition.iter().any(|c| self.eval(c, event, lookup))
+    }
+
+    fn search_hit(&self, s: &Search, event: &Value, lookup: Lookup) -> bool {
+        let map_hit = |conds: &[FieldCond]| {
+            conds.iter().all(|fc| {
+                if fc.field.is_empty() {
+                    // `|all` keywords inside a map.
+                    return keywords_hit(&fc.matchers, fc.all, event);
+                }
+                let v = lookup(event, &fc.field);
+                if fc.all {
+                    fc.matchers.iter().all(|m| m.test(v, event, lookup))
+                } else {
+                    fc.matchers.iter().any(|m| m.test(v, event, lookup))
+                }
+            })
+        };
+        match s {
+            Search::Map(c) => map_hit(c),
+            Search::AnyMap(ms) => ms.iter().any(|c| map_hit(c)),
+            Search::Keywords(ms, all) => keywords_hit(ms, *all, event),
+        }
+    }
+
+    fn eval(&self, c: &Cond, event: &Value, lookup: Lookup) -> bool {
+        match c {
+            Cond::Id(id) => self
+                .searches
+                .iter()
+                .find(|(n, _)| n == id)
+                .is_some_and(|(_, s)| self.search_hit(s, event, lookup)),
+            Cond::And(a, b) => self.eval(a, event, lookup) && self.eval(b, event, lookup),
+            Cond::Or(a, b) => self.eval(a, event, lookup) || self.eval(b, event, lookup),
+            Cond::Not(a) => !self.eval(a, event, lookup),
+            Cond::Of(n, pat) => {
+                let chosen: Vec<&Search> = self
+                    .searches
+                    .iter()
+                    .filter(|(name, _)| {
+                        if pat == "them" {
+                            !name.starts_with('_')
+                        } else {
+                            glob_match(pat, name)
+                        }
+                    })
+                    .map(|(_, s)| s)
+                    .collect();
+                if *n == 0 {
+                    !chosen.is_empty() && chosen.iter().all(|s| self.search_hit(s, event, lookup))
+                } else {
+                    chosen
+                        .iter()
+                        .filter(|s| self.search_hit(s, event, lookup))
+                        .count()
+                        >= *n
+                }
+            }
+        }
+    }
+}
+
+fn check_refs(c: &Cond, searches: &[(String, Search)]) -> Result<(), String> {
+    match c {
+        Cond::Id(id) => {
+            if searches.iter().any(|(n, _)| n == id) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "the condition names `{id}`, which the detection does not define"
+                ))
+            }
+        }
+        Cond::And(a, b) | Cond::Or(a, b) => {
+            check_refs(a, searches)?;
+            check_refs(b, searches)
+        }
+        Cond::Not(a) => check_refs(a, searches),
+        Cond::Of(_, pat) => {
+            if pat == "them" || searches.iter().any(|(n, _)| glob_match(pat, n)) {
+                Ok(())
+            } else {
+                Err(format!("`of {pat}` matches no search identifier"))
+            }
+        }
+    }
+}
+
+/// Keywords: every string value of the event, nested ones included, as case-insensitive
+/// substrings (research decision 6).
+fn keywords_hit(ms: &[Matcher], all: bool, event: &Value) -> bool {
+    let mut strings = Vec::new();
+    collect_strings(event, &mut strings, 0);
+    let hit = |m: &Matcher| strings.iter().any(|s| m.test_text(s));
+    if all {
+        ms.iter().all(hit)
+    } else {
+        ms.iter().any(hit)
+    }
+}
+
+fn collect_strings<'a>(v: &'a Value, out: &mut Vec<&'a str>, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    match v {
+        Value::String(s) => out.push(s),
+        Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out, depth + 1)),
+        Value::Object(m) => m.values().for_each(|x| collect_strings(x, out, depth + 1)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn lookup<'a>(e: &'a Value, f: &str) -> Option<&'a Value> {
+        crate::event::field(e, f)
+    }
+
+    fn rule(detection: &str) -> Rule {
+        let text = format!("title: t\nlogsource:\n  product: aws\ndetection:\n{detection}\n");
+        Rule::parse("r.yml", &text).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    #[test]
+    fn condition_grammar_and_precedence() {
+        assert_eq!(
+            parse_condition("a or b and not c").unwrap(),
+            Cond::Or(
+                Box::new(Cond::Id("a".into())),
+                Box::new(Cond::And(
+                    Box::new(Cond::Id("b".into())),
+                    Box::new(Cond::Not(Box::new(Cond::Id("c".into()))))
+                ))
+            )
+        );
+        assert_eq!(
+            parse_condition("1 of sel_* and not 1 of filter*")
+                .unwrap()
+                .to_owned(),
+            parse_condition("(1 of sel_*) and (not (1 of filter*))").unwrap()
+        );
+        assert!(parse_condition("a and").is_err());
+        assert!(parse_condition("(a").is_err());
+        assert!(
+            parse_condition("a | count() > 5")
+                .unwrap_err()
+                .contains("obsolete")
+        );
+    }
+
+    #[test]
+    fn detections() {
+        let r = rule(
+            "  selection:\n    eventSource: iam.amazonaws.com\n    eventName:\n      - CreateUser\n      - CreateAccessKey\n  filter:\n    errorCode: null\n  condition: selection and filter",
+        );
+        assert!(r.matches(
+            &json!({"eventSource": "iam.amazonaws.com", "eventName": "CreateUser"}),
+            lookup
+        ));
+        assert!(!r.matches(&json!({"eventSource": "iam.amazonaws.com", "eventName": "CreateUser", "errorCode": "AccessDenied"}), lookup));
+        assert!(!r.matches(
+            &json!({"eventSource": "iam.amazonaws.com", "eventName": "DeleteUser"}),
+            lookup
+        ));
+        // `them` skips identifiers starting with `_` (decision 7).
+        let r = rule("  a:\n    x: 1\n  _b:\n    y: 2\n  condition: all of them");
+        assert!(r.matches(&json!({"x": 1}), lookup));
+        // A condition list is ORed.
+        let r = rule("  a:\n    x: 1\n  b:\n    y: 2\n  condition:\n    - a\n    - b");
+        assert!(r.matches(&json!({"y": "2"}), lookup));
+        // Keywords, nested, case-insensitive; `|all` keywords.
+        let r = rule("  keywords:\n    - 'EVIL'\n  condition: keywords");
+        assert!(r.matches(&json!({"a": {"b": ["an evil thing"]}}), lookup));
+        let r = rule("  keywords:\n    '|all':\n      - foo\n      - bar\n  condition: keywords");
+        assert!(r.matches(&json!({"a": "foo", "b": "xbarx"}), lookup));
+        assert!(!r.matches(&json!({"a": "foo"}), lookup));
+        // A list of maps is ORed; `all` ANDs a list of values.
+        // (`y` stays the text `y`: YAML 1.2 booleans only.)
+        let r = rule(
+            "  sel:\n    - a: 1\n    - b: 2\n  tags:\n    t|contains|all:\n      - x\n      - y\n  condition: sel and tags",
+        );
+        assert!(r.matches(&json!({"b": 2, "t": "yyxx"}), lookup));
+        assert!(!r.matches(&json!({"b": 2, "t": "xx"}), lookup));
+        // fieldref
+        let r = rule("  sel:\n    a|fieldref: b\n  condition: sel");
+        assert!(r.matches(&json!({"a": "Same", "b": "same"}), lookup));
+        assert!(!r.matches(&json!({"a": "x", "b": "y"}), lookup));
+    }
+
+    #[test]
+    fn load_errors_name_the_line() {
+        let e = Rule::parse("r.yml", "title: t\nlogsource:\n  product: aws\ndetection:\n  sel:\n    a|nope: 1\n  condition: sel\n").unwrap_err();
+        assert_eq!(e.line, 5);
+        assert!(e.reason.contains("unknown modifier `nope`"), "{}", e.reason);
+        let e = Rule::parse("r.yml", "title: t\nlogsource:\n  product: aws\ndetection:\n  sel:\n    a: 1\n  condition: sel and other\n").unwrap_err();
+        assert_eq!(e.line, 7);
+        assert!(e.reason.contains("`other`"));
+        let e = Rule::parse("r.yml", "title: [unclosed\n").unwrap_err();
+        assert!(e.reason.contains("not valid YAML"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn conditions_parse_or_are_refused(s in "[a-z_*()1 ]{0,60}") {
+            let _ = parse_condition(&s);
+        }
+
+        #[test]
+        fn rule_files_load_or_are_refused(s in "\\PC{0,200}") {
+            let _ = Rule::parse("r.yml", &s);
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! Reading logs: JSON lines (streamed, memory flat in the input), a JSON array, or
+//! CloudTrail's `{"Records": [...]}` (each record located at the line it starts on), gzip
+//! (by magic number) and stdin. A bad line or record is a diagnostic and reading goes on.
+
+use std::io::{BufRead, BufReader, Read};
+
+use serde_json::Value;
+
+/// Longest JSON line read; longer lines are skipped with a diagnostic.
+pub const MAX_LINE: usize = 64 << 20;
+/// Largest JSON array / Records document read into memory.
+pub const MAX_DOCUMENT: u64 = 1 << 30;
+
+/// Where an event is in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct At {
+    /// 1-based line where the event starts.
+    pub line: u64,
+    /// 0-based index of the record in a JSON array (`None` for JSON lines).
+    pub index: Option<u64>,
+}
+
+/// A problem with one part of a log; reading goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// Read every event of a log stream, calling `on_event` for each and `on_problem` for
+/// each part that cannot be read.
+///
+/// # Errors
+/// When the stream itself cannot be read at all.
+pub fn read(
+    input: Box<dyn Read + '_>,
+    on_event: &mut dyn FnMut(At, Value),
+    on_problem: &mut dyn FnMut(Problem),
+) -> std::io::Result<()> {
+    let mut r = BufReader::with_capacity(1 << 16, input);
+    // gzip by magic number.
+    let head = r.fill_buf()?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let gz = flate2::read::MultiGzDecoder::new(r);
+        return read(Box::new(gz), on_event, on_problem);
+    }
+    let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    match first {
+        Some(b'[') => document(r, on_event, on_problem, false),
+        Some(b'{') => {
+            // `{"Records": [` or JSON lines: look at the first line.
+            let line_end = head.iter().position(|b| *b == b'\n').unwrap_or(head.len());
+            let line = String::from_utf8_lossy(&head[..line_end]).into_owned();
+            let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+            if compact.starts_with("{\"Records\":[")
+                || (compact == "{" && records_follow(&head[line_end..]))
+            {
+                document(r, on_event, on_problem, true)
+            } else {
+                lines(r, on_event, on_problem)
+            }
+        }
+        _ => lines(r, on_event, on_problem),
+    }
+}
+
+fn records_follow(rest: &[u8]) -> bool {
+    let t: String = String::from_utf8_lossy(&rest[..rest.len().min(256)])
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    t.starts_with("\"Records\":[")
+}
+
+fn lines(
+    mut r: BufReader<Box<dyn Read + '_>>,
+    on_event: &mut dyn FnMut(At, Value),
+    on_problem: &mut dyn FnMut(Problem),
+) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    let mut n = 0u64;
+    loop {
+        buf.clear();
+        n += 1;
+        let mut taken = (&mut r).take(MAX_LINE as u64 + 1);
+        let got = taken.read_until(b'\n', &mut buf)?;
+        if got == 0 {
+            break;
+        }
+        if buf.len() > MAX_LINE && !buf.ends_with(b"\n") {
+            // Skip the rest of an over-long line.
+            let mut sink = Vec::new();
+            loop {
+                sink.clear();
+                let k = (&mut r).take(1 << 20).read_until(b'\n', &mut sink)?;
+                if k == 0 || sink.ends_with(b"\n") {
+                    break;
+                }
+            }
+            on_problem(Problem {
+                line: n,
+                reason: format!("line longer than {} MiB skipped", MAX_LINE >> 20),
+            });
+            continue;
+        }
+        let t = trim(&buf);
+        if t.is_empty() {
+            continue;
+        }
+        match serde_json::from_slice::<Value>(t) {
+            Ok(v @ Value::Object(_)) => on_event(
+                At {
+                    line: n,
+                    index: None,
+                },
+                v,
+            ),
+            Ok(_) => on_problem(Problem {
+                line: n,
+                reason: "not a JSON object".into(),
+            }),
+            Err(e) => on_problem(Problem {
+                line: n,
+                reason: format!("not JSON: {e}"),
+            }),
+        }
+    }
+    Ok(())
+}
+
+fn trim(b: &[u8]) -> &[u8] {
+    let s = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let e = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(s, |i| i + 1);
+    &b[s..e]
+}
+
+/// Byte ranges of the elements of the array at `target_depth` (1: a top-level array; 2:
+/// the array of `{"Records": [...]}`), found by a small scanner that honours strings.
+fn element_ranges(b: &[u8], records: bool) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut in_str = false;
+    let mut esc = false;
+    let mut start: Option<usize> = None;
+    let target = if records { 2 } else { 1 };
+    let mut in_records = !records;
+    let mut last_key_records = false;
+    let mut key_start: Option<usize> = None;
+    for (i, &c) in b.iter().enumerate() {
+        if in_str {
+            if esc {
+                esc = false;
+            } else if c == b'\\' {
+                esc = true;
+            } else if c == b'"' {
+                in_str = false;
+                if let Some(k) = key_start.take()
+                    && records
+                    && depth == 1
+                {
+                    last_key_records = &b[k..i] == b"Records";
+                }
+            }
+            continue;
+        }
+        match c {
+            b'"' => {
+                in_str = true;
+                if depth == 1 && records && start.is_none() {
+                    key_start = Some(i + 1);
+                }
+                if depth == target && in_records && start.is_none() {
+                    start = Some(i);
+                }
+            }
+            b'[' | b'{' => {
+                if depth == target && in_records && start.is_none() {
+                    start = Some(i);
+                }
+                if records && depth == 1 && c == b'[' {
+                    in_records = last_key_records;
+                }
+                depth += 1;
+            }
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == target
+                    && in_records
+                    && let Some(s) = start.take()
+                {
+                    out.push((s, i + 1));
+                } else if depth == target - 1 && in_records && c == b']' {
+                    if let Some(s) = start.take() {
+                        out.push((s, i));
+                    }
+                    if records {
+                        in_records = false;
+                    }
+                }
+            }
+            b',' if depth == target && in_records => {
+                if let Some(s) = start.take() {
+                    out.push((s, i));
+                }
+            }
+            c if !c.is_ascii_whitespace() && depth == target && in_records && start.is_none() => {
+                start = Some(i);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn document(
+    r: BufReader<Box<dyn Read + '_>>,
+    on_event: &mut dyn FnMut(At, Value),
+    on_problem: &mut dyn FnMut(Problem),
+    records: bool,
+) -> std::io::Result<()> {
+    let mut bytes = Vec::new();
+    let n = r.take(MAX_DOCUMENT + 1).read_to_end(&mut bytes)?;
+    if n as u64 > MAX_DOCUMENT {
+        on_problem(Problem {
+            line: 1,
+            reason: format!(
+                "JSON document over {} MiB: not read (split it into JSON lines)",
+                MAX_DOCUMENT >> 20
+            ),
+        });
+        return Ok(());
+    }
+    let mut line = 1u64;
+    let mut counted = 0usize;
+    for (i, (s, e)) in element_ranges(&bytes, records).into_iter().enumerate() {
+        line += bytes[counted..s].iter().filter(|c| **c == b'\n').count() as u64;
+        counted = s;
+        match serde_json::from_slice::<Value>(trim(&bytes[s..e])) {
+            Ok(v @ Value::Object(_)) => on_event(
+                At {
+                    line,
+                    index: Some(i as u64),
+                },
+                v,
+            ),
+            Ok(_) => on_problem(Problem {
+                line,
+                reason: format!("record {i} is not a JSON object"),
+            }),
+            Err(err) => on_problem(Problem {
+                line,
+                reason: format!("record {i}: not JSON: {err}"),
+            }),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(input: &[u8]) -> (Vec<(At, Value)>, Vec<Problem>) {
+        let mut ev = Vec::new();
+        let mut pr = Vec::new();
+        read(Box::new(input), &mut |a, v| ev.push((a, v)), &mut |p| {
+            pr.push(p)
+        })
+        .unwrap();
+        (ev, pr)
+    }
+
+    #[test]
+    fn json_lines_with_a_bad_line() {
+        let (ev, pr) = all(b"{\"a\":1}\nnot json\n\n{\"a\":2}\n[1]\n");
+        assert_eq!(ev.iter().map(|e| e.0.line).collect::<Vec<_>>(), vec![1, 4]);
+        assert_eq!(pr.iter().map(|p| p.line).collect::<Vec<_>>(), vec![2, 5]);
+    }
+
+    #[test]
+    fn arrays_and_records_keep_lines() {
+        let (ev, _) = all(b"[\n  {\"a\": \"x,]}\"},\n  {\"a\": [1,2]}\n]\n");
+        assert_eq!(
+            ev.iter().map(|e| (e.0.line, e.0.index)).collect::<Vec<_>>(),
+            vec![(2, Some(0)), (3, Some(1))]
+        );
+        let (ev, _) = all(b"{\"Records\": [\n{\"eventName\": \"A\"},\n{\"eventName\": \"B\"}\n], \"x\": [{\"no\": 1}]}");
+        assert_eq!(ev.len(), 2);
+        assert_eq!(ev[1].1["eventName"], "B");
+        assert_eq!(ev[1].0.line, 3);
+        let (ev, _) = all(b"{\n  \"Records\": [{\"eventName\": \"A\"}]\n}\n");
+        assert_eq!(ev.len(), 1);
+    }
+
+    #[test]
+    fn gzip_and_truncated_gzip() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"{\"a\":1}\n{\"a\":2}\n").unwrap();
+        let bytes = gz.finish().unwrap();
+        let (ev, _) = all(&bytes);
+        assert_eq!(ev.len(), 2);
+        let mut ev = Vec::new();
+        let r = read(
+            Box::new(&bytes[..bytes.len() - 8]),
+            &mut |a, v| ev.push((a, v)),
+            &mut |_| {},
+        );
+        assert!(r.is_err() || ev.len() <= 2);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_are_events_or_problems(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..1024)) {
+            let _ = all(&b);
+            let mut v = b"[".to_vec();
+            v.extend(&b);
+            let _ = all(&v);
+            let mut v = b"{\"Records\": [".to_vec();
+            v.extend(&b);
+            let _ = all(&v);
+        }
+    }
+}
