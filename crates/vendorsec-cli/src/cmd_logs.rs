@@ -88,7 +88,7 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     let mut findings = Vec::new();
     // Findings kept per rule and log: beyond the cap they are counted (memory stays flat in
     // the size of the logs; --matches still gets every one).
-    const CAP: u64 = 10_000;
+    const CAP: u64 = 1_000;
     let mut per_rule: std::collections::HashMap<(usize, usize), u64> =
         std::collections::HashMap::new();
     let mut events = 0u64;
@@ -115,8 +115,12 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
             &mut |m| {
                 let rule = &loaded.rules[m.rule];
                 if let Some(w) = matches_out.as_mut() {
-                    let line = serde_json::json!({"rule": format!("sigma/{}", rule.stem), "sigma_id": rule.id, "title": rule.title, "log": name, "line": m.at.line, "index": m.at.index, "event": m.event});
-                    if let Err(e) = writeln!(w, "{line}") {
+                    let line = serde_json::json!({"rule": format!("sigma/{}", rule.stem), "sigma_id": rule.id, "title": rule.title, "log": name, "line": m.at.line, "index": m.at.index});
+                    // The event is shared between rules: written, not copied.
+                    let head = line.to_string();
+                    let head = head.strip_suffix('}').unwrap_or(&head);
+                    let event = serde_json::to_string(&*m.event).unwrap_or_default();
+                    if let Err(e) = writeln!(w, "{head},\"event\":{event}}}") {
                         write_err = Some(e);
                     }
                 }

@@ -3,33 +3,35 @@
 use serde_json::Value;
 
 /// A field of an event: the literal key first (`"a.b"` as one key), then the nested path
-/// (`a` → `b`); names are case-sensitive (research decision 5). Arrays along the path are
-/// searched element by element (the first element that has the rest of the path).
+/// (`a` → `b`), trying every split so that dotted keys deeper down are found too; names are
+/// case-sensitive (research decision 5). Arrays along the path are searched element by
+/// element (the first element that has the rest of the path). No allocation.
 #[must_use]
 pub fn field<'a>(event: &'a Value, name: &str) -> Option<&'a Value> {
-    if let Some(v) = event.get(name) {
-        return Some(v);
+    field_at(event, name, 0)
+}
+
+fn field_at<'a>(v: &'a Value, name: &str, depth: usize) -> Option<&'a Value> {
+    if depth > 32 {
+        return None;
     }
-    let mut cur = event;
-    let parts: Vec<&str> = name.split('.').collect();
-    for (i, p) in parts.iter().enumerate() {
-        cur = match cur {
-            Value::Object(m) => {
-                // A dotted key deeper down (`a` → `b.c`).
-                let rest = parts[i..].join(".");
-                if let Some(v) = m.get(&rest) {
-                    return Some(v);
+    match v {
+        Value::Object(m) => {
+            if let Some(x) = m.get(name) {
+                return Some(x);
+            }
+            for (i, _) in name.match_indices('.') {
+                if let Some(x) = m.get(&name[..i])
+                    && let Some(found) = field_at(x, &name[i + 1..], depth + 1)
+                {
+                    return Some(found);
                 }
-                m.get(*p)?
             }
-            Value::Array(a) => {
-                let rest = parts[i..].join(".");
-                return a.iter().find_map(|x| field(x, &rest));
-            }
-            _ => return None,
-        };
+            None
+        }
+        Value::Array(a) => a.iter().find_map(|x| field_at(x, name, depth + 1)),
+        _ => None,
     }
-    Some(cur)
 }
 
 /// The product an event comes from, by its shape: `aws` (CloudTrail), `github`, `okta`,

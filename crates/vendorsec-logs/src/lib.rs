@@ -101,11 +101,78 @@ pub fn applies(rule: &Rule, product: Option<&str>) -> bool {
 pub struct Match {
     pub rule: usize,
     pub at: At,
-    pub event: Value,
+    pub event: std::sync::Arc<Value>,
+}
+
+/// Rules indexed by a field value they require (`eventSource`, `eventName`, …), so that an
+/// event is tried only against the rules it could match.
+struct Index {
+    by_field: Vec<(String, std::collections::HashMap<String, Vec<usize>>)>,
+    always: Vec<usize>,
+}
+
+impl Index {
+    fn new(rules: &[Rule]) -> Index {
+        let mut by_field: Vec<(String, std::collections::HashMap<String, Vec<usize>>)> = Vec::new();
+        let mut always = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            match r.required() {
+                Some((f, values)) => {
+                    let slot = match by_field.iter().position(|(g, _)| *g == f) {
+                        Some(p) => p,
+                        None => {
+                            by_field.push((f, std::collections::HashMap::new()));
+                            by_field.len() - 1
+                        }
+                    };
+                    for v in values {
+                        slot_push(&mut by_field[slot].1, v, i);
+                    }
+                }
+                None => always.push(i),
+            }
+        }
+        Index { by_field, always }
+    }
+
+    fn candidates(&self, ev: &Value) -> Vec<usize> {
+        let mut out = self.always.clone();
+        for (f, map) in &self.by_field {
+            if let Some(v) = event::field(ev, f) {
+                matcher::any_text(
+                    v,
+                    &mut |s| {
+                        let key = if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+                            s.to_lowercase()
+                        } else {
+                            s.to_owned()
+                        };
+                        if let Some(rs) = map.get(&key) {
+                            out.extend_from_slice(rs);
+                        }
+                        false
+                    },
+                    0,
+                );
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+fn slot_push(map: &mut std::collections::HashMap<String, Vec<usize>>, v: String, i: usize) {
+    let e = map.entry(v).or_default();
+    if e.last() != Some(&i) {
+        e.push(i);
+    }
 }
 
 /// Run the rules over a log stream; with `event_path`, each record's event is the object at
-/// that path (records without it are skipped).
+/// that path (records without it are skipped). Records are parsed and matched in parallel,
+/// batch by batch; matches and problems are reported in the order of the log. Returns the
+/// number of events.
 ///
 /// # Errors
 /// When the stream cannot be read at all.
@@ -116,32 +183,87 @@ pub fn hunt(
     on_match: &mut dyn FnMut(Match),
     on_problem: &mut dyn FnMut(Problem),
 ) -> std::io::Result<u64> {
+    use rayon::prelude::*;
+    let index = Index::new(rules);
+    // Raw prefilter: when every rule names literals one of which must occur in a matching
+    // event, a record without escapes that contains none of them cannot match and is not
+    // even parsed.
+    let anchors: Option<Vec<String>> = rules
+        .iter()
+        .map(Rule::anchors)
+        .collect::<Option<Vec<_>>>()
+        .map(|v| v.concat());
+    let prefilter = anchors.and_then(|a| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(a)
+            .ok()
+    });
     let mut events = 0u64;
-    source::read(
+    let mut late_problems = Vec::new();
+    source::read_raw(
         input,
-        &mut |at, ev| {
-            events += 1;
-            // A wrapper (`{"event": {...}}` of a shipper or a test file): the event inside.
-            let ev = match event_path {
-                Some(p) => match event::field(&ev, p) {
-                    Some(inner @ Value::Object(_)) => inner.clone(),
-                    _ => return,
-                },
-                None => ev,
-            };
-            let product = event::product(&ev);
-            for (i, r) in rules.iter().enumerate() {
-                if applies(r, product) && r.matches(&ev, event::field) {
-                    on_match(Match {
-                        rule: i,
-                        at,
-                        event: ev.clone(),
-                    });
+        &mut |batch| {
+            let results: Vec<Result<(u64, Vec<Match>), Problem>> = batch
+                .par_iter()
+                .map(|(at, raw)| {
+                    if let Some(ac) = &prefilter
+                        && memchr::memchr(b'\\', raw).is_none()
+                        && !ac.is_match(raw)
+                        && raw.first() == Some(&b'{')
+                        // Still checked to be JSON (without building it), so a malformed
+                        // record is reported like any other.
+                        && serde_json::from_slice::<serde::de::IgnoredAny>(raw).is_ok()
+                    {
+                        return Ok((1, Vec::new()));
+                    }
+                    let ev = source::parse(*at, raw)?;
+                    // A wrapper (`{"event": {...}}` of a shipper or a test file): the event
+                    // inside.
+                    let ev = match event_path {
+                        Some(p) => match event::field(&ev, p) {
+                            Some(inner @ Value::Object(_)) => inner.clone(),
+                            _ => return Ok((0, Vec::new())),
+                        },
+                        None => ev,
+                    };
+                    let product = event::product(&ev);
+                    let hits: Vec<usize> = index
+                        .candidates(&ev)
+                        .into_iter()
+                        .filter(|i| {
+                            applies(&rules[*i], product) && rules[*i].matches(&ev, event::field)
+                        })
+                        .collect();
+                    if hits.is_empty() {
+                        return Ok((1, Vec::new()));
+                    }
+                    // One shared copy of the event for every rule that matched it.
+                    let shared = std::sync::Arc::new(ev);
+                    let found = hits
+                        .into_iter()
+                        .map(|i| Match {
+                            rule: i,
+                            at: *at,
+                            event: shared.clone(),
+                        })
+                        .collect();
+                    Ok((1, found))
+                })
+                .collect();
+            for r in results {
+                match r {
+                    Ok((n, found)) => {
+                        events += n;
+                        found.into_iter().for_each(&mut *on_match);
+                    }
+                    Err(p) => late_problems.push(p),
                 }
             }
         },
         on_problem,
     )?;
+    late_problems.into_iter().for_each(on_problem);
     Ok(events)
 }
 

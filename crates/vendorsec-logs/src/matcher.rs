@@ -476,6 +476,22 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
+/// Whether any string a field value compares as satisfies `f` (array elements each, nested
+/// arrays flattened), without copying strings.
+pub fn any_text(v: &Value, f: &mut dyn FnMut(&str) -> bool, depth: usize) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    match v {
+        Value::String(s) => f(s),
+        Value::Number(n) => f(&n.to_string()),
+        Value::Bool(b) => f(if *b { "true" } else { "false" }),
+        Value::Array(a) => a.iter().any(|x| any_text(x, f, depth + 1)),
+        Value::Object(_) => f(&v.to_string()),
+        Value::Null => false,
+    }
+}
+
 /// The strings a field value compares as (array elements each, nested arrays flattened).
 pub(crate) fn texts(v: &Value, out: &mut Vec<String>, depth: usize) {
     if depth > 16 {
@@ -539,26 +555,34 @@ impl Matcher {
             Matcher::Not(inner) => value.is_some() && !inner.test(value, event, lookup),
             _ => {
                 let Some(v) = value else { return false };
-                let mut t = Vec::new();
-                texts(v, &mut t, 0);
                 match self {
-                    Matcher::Str { test, cased } => t.iter().any(|s| str_test(test, *cased, s)),
-                    Matcher::Re(re) => t.iter().any(|s| re.is_match(s)),
-                    Matcher::Cidr(net) => t
-                        .iter()
-                        .any(|s| s.trim().parse().is_ok_and(|ip| net.contains(ip))),
-                    Matcher::Num(c, n) => t.iter().any(|s| {
-                        s.trim().parse::<f64>().is_ok_and(|x| match c {
-                            Cmp::Lt => x < *n,
-                            Cmp::Lte => x <= *n,
-                            Cmp::Gt => x > *n,
-                            Cmp::Gte => x >= *n,
-                        })
-                    }),
+                    Matcher::Str { test, cased } => {
+                        any_text(v, &mut |s| str_test(test, *cased, s), 0)
+                    }
+                    Matcher::Re(re) => any_text(v, &mut |s| re.is_match(s), 0),
+                    Matcher::Cidr(net) => any_text(
+                        v,
+                        &mut |s| s.trim().parse().is_ok_and(|ip| net.contains(ip)),
+                        0,
+                    ),
+                    Matcher::Num(c, n) => any_text(
+                        v,
+                        &mut |s| {
+                            s.trim().parse::<f64>().is_ok_and(|x| match c {
+                                Cmp::Lt => x < *n,
+                                Cmp::Lte => x <= *n,
+                                Cmp::Gt => x > *n,
+                                Cmp::Gte => x >= *n,
+                            })
+                        },
+                        0,
+                    ),
                     Matcher::FieldRef(other) => {
                         let Some(o) = lookup(event, other) else {
                             return false;
                         };
+                        let mut t = Vec::new();
+                        texts(v, &mut t, 0);
                         let mut ot = Vec::new();
                         texts(o, &mut ot, 0);
                         t.iter()

@@ -292,7 +292,333 @@ fn glob_match(pat: &str, s: &str) -> bool {
     }
 }
 
+/// A field and the exact values (lower-cased) one of which it must have for a rule to match.
+pub type Required = (String, Vec<String>);
+
+fn map_required(conds: &[FieldCond]) -> Vec<Required> {
+    conds
+        .iter()
+        .filter(|fc| !fc.field.is_empty() && !fc.all && !fc.matchers.is_empty())
+        .filter_map(|fc| {
+            let values: Option<Vec<String>> = fc
+                .matchers
+                .iter()
+                .map(|m| match m {
+                    Matcher::Str {
+                        test: matcher::Str::Eq(v),
+                        cased: false,
+                    } => Some(v.clone()),
+                    _ => None,
+                })
+                .collect();
+            values.map(|v| (fc.field.clone(), v))
+        })
+        .collect()
+}
+
+fn pick(mut options: Vec<Required>) -> Option<Required> {
+    // Prefer the fields most selective in audit logs.
+    options.sort_by_key(|(f, _)| match f.as_str() {
+        "eventSource" => 0,
+        "eventName" => 1,
+        "action" | "eventType" => 2,
+        _ => 3,
+    });
+    options.into_iter().next()
+}
+
+fn union_same(a: Option<Required>, b: Option<Required>) -> Option<Required> {
+    let (a, b) = (a?, b?);
+    if a.0 != b.0 {
+        return None;
+    }
+    let mut v = a.1;
+    v.extend(b.1);
+    v.sort();
+    v.dedup();
+    Some((a.0, v))
+}
+
+/// Literal texts (lower-case ASCII) one of which must occur in an event's raw JSON for a
+/// rule to possibly match; `None` when no such set is known.
+pub type Anchors = Vec<String>;
+
+/// A literal of a matcher that any matching value must contain, if one is known and safe to
+/// look for in raw JSON (ASCII with no quote, backslash or control character; the caller
+/// only uses anchors on text without escapes).
+fn matcher_anchor(m: &Matcher) -> Option<String> {
+    let lit = match m {
+        Matcher::Str { test, .. } => match test {
+            matcher::Str::Eq(v)
+            | matcher::Str::Contains(v)
+            | matcher::Str::StartsWith(v)
+            | matcher::Str::EndsWith(v) => v.clone(),
+            matcher::Str::Glob(re) => regex_anchor(re.as_str())?,
+        },
+        Matcher::Re(re) => regex_anchor(re.as_str())?,
+        _ => return None,
+    };
+    let ok = lit.len() >= 3
+        && lit
+            .bytes()
+            .all(|b| b.is_ascii() && b >= 0x20 && b != b'"' && b != b'\\');
+    ok.then(|| lit.to_ascii_lowercase())
+}
+
+/// The longest literal a regular expression's every match must contain (top-level
+/// concatenation only; case-insensitive patterns give none).
+fn regex_anchor(pattern: &str) -> Option<String> {
+    use regex_syntax::hir::{Hir, HirKind};
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(pattern)
+        .ok()?;
+    fn lit(h: &Hir) -> Option<String> {
+        match h.kind() {
+            HirKind::Literal(l) => String::from_utf8(l.0.to_vec()).ok(),
+            HirKind::Capture(c) => lit(&c.sub),
+            HirKind::Concat(parts) => {
+                // Runs of adjacent literals, the longest wins.
+                let mut best = String::new();
+                let mut cur = String::new();
+                for p in parts {
+                    match lit(p) {
+                        Some(s) if matches!(p.kind(), HirKind::Literal(_)) => cur.push_str(&s),
+                        other => {
+                            if cur.len() > best.len() {
+                                best = std::mem::take(&mut cur);
+                            }
+                            cur.clear();
+                            if let Some(s) = other
+                                && s.len() > best.len()
+                            {
+                                best = s;
+                            }
+                        }
+                    }
+                }
+                if cur.len() > best.len() {
+                    best = cur;
+                }
+                (!best.is_empty()).then_some(best)
+            }
+            _ => None,
+        }
+    }
+    lit(&hir)
+}
+
+fn best(options: Vec<Anchors>) -> Option<Anchors> {
+    // Fewest alternatives, then the longest shortest literal.
+    options.into_iter().min_by_key(|a| {
+        (
+            a.len(),
+            usize::MAX - a.iter().map(String::len).min().unwrap_or(0),
+        )
+    })
+}
+
+fn union(a: Option<Anchors>, b: Option<Anchors>) -> Option<Anchors> {
+    let mut v = a?;
+    v.extend(b?);
+    v.sort();
+    v.dedup();
+    Some(v)
+}
+
 impl Rule {
+    fn search_anchors(&self, s: &Search) -> Option<Anchors> {
+        let map = |conds: &[FieldCond]| -> Option<Anchors> {
+            let options: Vec<Anchors> = conds
+                .iter()
+                .filter_map(|fc| {
+                    if fc.all {
+                        // Every value must occur: any one of them anchors.
+                        fc.matchers.iter().find_map(matcher_anchor).map(|a| vec![a])
+                    } else {
+                        fc.matchers
+                            .iter()
+                            .map(matcher_anchor)
+                            .collect::<Option<Vec<_>>>()
+                    }
+                })
+                .collect();
+            best(options)
+        };
+        match s {
+            Search::Map(c) => map(c),
+            Search::AnyMap(ms) => ms.iter().map(|c| map(c)).reduce(union).flatten(),
+            Search::Keywords(ms, all) => {
+                if *all {
+                    ms.iter().find_map(matcher_anchor).map(|a| vec![a])
+                } else {
+                    ms.iter().map(matcher_anchor).collect()
+                }
+            }
+        }
+    }
+
+    fn cond_anchors(&self, c: &Cond) -> Option<Anchors> {
+        match c {
+            Cond::Id(id) => self
+                .searches
+                .iter()
+                .find(|(n, _)| n == id)
+                .and_then(|(_, s)| self.search_anchors(s)),
+            Cond::And(a, b) => best(
+                [self.cond_anchors(a), self.cond_anchors(b)]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+            ),
+            Cond::Or(a, b) => union(self.cond_anchors(a), self.cond_anchors(b)),
+            Cond::Not(_) => None,
+            Cond::Of(n, pat) => {
+                let chosen: Vec<Option<Anchors>> = self
+                    .searches
+                    .iter()
+                    .filter(|(name, _)| {
+                        if pat == "them" {
+                            !name.starts_with('_')
+                        } else {
+                            glob_match(pat, name)
+                        }
+                    })
+                    .map(|(_, s)| self.search_anchors(s))
+                    .collect();
+                if chosen.is_empty() {
+                    return None;
+                }
+                if *n == 0 {
+                    best(chosen.into_iter().flatten().collect())
+                } else {
+                    chosen.into_iter().reduce(union).flatten()
+                }
+            }
+        }
+    }
+
+    /// Literals one of which must occur in an event's raw text for this rule to match (see
+    /// [`Anchors`]); `None` when the rule can match without any (it then sees every event).
+    #[must_use]
+    pub fn anchors(&self) -> Option<Anchors> {
+        self.condition
+            .iter()
+            .map(|c| self.cond_anchors(c))
+            .reduce(union)
+            .flatten()
+    }
+
+    fn search_required(&self, s: &Search) -> Vec<Required> {
+        match s {
+            Search::Map(c) => map_required(c),
+            Search::AnyMap(ms) => {
+                // Every alternative must require the same field.
+                let per: Vec<Vec<Required>> = ms.iter().map(|c| map_required(c)).collect();
+                let Some(first) = per.first() else {
+                    return Vec::new();
+                };
+                first
+                    .iter()
+                    .filter_map(|(f, _)| {
+                        let mut acc: Option<Required> = Some((f.clone(), Vec::new()));
+                        for alt in &per {
+                            let r = alt.iter().find(|(g, _)| g == f).cloned();
+                            acc = union_same(acc, r);
+                        }
+                        acc
+                    })
+                    .collect()
+            }
+            Search::Keywords(..) => Vec::new(),
+        }
+    }
+
+    fn cond_required(&self, c: &Cond) -> Vec<Required> {
+        match c {
+            Cond::Id(id) => self
+                .searches
+                .iter()
+                .find(|(n, _)| n == id)
+                .map(|(_, s)| self.search_required(s))
+                .unwrap_or_default(),
+            Cond::And(a, b) => {
+                let mut v = self.cond_required(a);
+                v.extend(self.cond_required(b));
+                v
+            }
+            Cond::Or(a, b) => {
+                let (x, y) = (self.cond_required(a), self.cond_required(b));
+                x.iter()
+                    .filter_map(|r| {
+                        union_same(Some(r.clone()), y.iter().find(|q| q.0 == r.0).cloned())
+                    })
+                    .collect()
+            }
+            Cond::Not(_) => Vec::new(),
+            Cond::Of(n, pat) => {
+                let chosen: Vec<&Search> = self
+                    .searches
+                    .iter()
+                    .filter(|(name, _)| {
+                        if pat == "them" {
+                            !name.starts_with('_')
+                        } else {
+                            glob_match(pat, name)
+                        }
+                    })
+                    .map(|(_, s)| s)
+                    .collect();
+                if *n == 0 {
+                    chosen
+                        .iter()
+                        .flat_map(|s| self.search_required(s))
+                        .collect()
+                } else {
+                    let per: Vec<Vec<Required>> =
+                        chosen.iter().map(|s| self.search_required(s)).collect();
+                    let Some(first) = per.first() else {
+                        return Vec::new();
+                    };
+                    first
+                        .iter()
+                        .filter_map(|(f, _)| {
+                            let mut acc: Option<Required> = Some((f.clone(), Vec::new()));
+                            for alt in &per {
+                                acc = union_same(acc, alt.iter().find(|(g, _)| g == f).cloned());
+                            }
+                            acc
+                        })
+                        .collect()
+                }
+            }
+        }
+    }
+
+    /// A field and values one of which the event must have for this rule to possibly match
+    /// (exact, case-insensitive), derived from the condition; `None` when there is none.
+    /// Used to index rules: the result never changes what matches, only what is tried.
+    #[must_use]
+    pub fn required(&self) -> Option<Required> {
+        let per: Vec<Vec<Required>> = self
+            .condition
+            .iter()
+            .map(|c| self.cond_required(c))
+            .collect();
+        let first = per.first()?;
+        let options: Vec<Required> = first
+            .iter()
+            .filter_map(|(f, _)| {
+                let mut acc: Option<Required> = Some((f.clone(), Vec::new()));
+                for alt in &per {
+                    acc = union_same(acc, alt.iter().find(|(g, _)| g == f).cloned());
+                }
+                acc
+            })
+            .collect();
+        pick(options).filter(|(_, v)| !v.is_empty())
+    }
+
     /// Parse one rule file.
     ///
     /// # Errors
@@ -611,6 +937,44 @@ mod tests {
         let r = rule("  sel:\n    a|fieldref: b\n  condition: sel");
         assert!(r.matches(&json!({"a": "Same", "b": "same"}), lookup));
         assert!(!r.matches(&json!({"a": "x", "b": "y"}), lookup));
+    }
+
+    #[test]
+    fn required_values_for_indexing() {
+        let r = rule(
+            "  selection:\n    eventSource: IAM.amazonaws.com\n    eventName:\n      - CreateUser\n  filter:\n    x: 1\n  condition: selection and not filter",
+        );
+        assert_eq!(
+            r.required(),
+            Some(("eventSource".into(), vec!["iam.amazonaws.com".into()]))
+        );
+        let r = rule("  a:\n    eventName: A\n  b:\n    eventName: B\n  condition: 1 of them");
+        assert_eq!(
+            r.required(),
+            Some(("eventName".into(), vec!["a".into(), "b".into()]))
+        );
+        let r = rule("  a:\n    eventName: A\n  b:\n    other: B\n  condition: a or b");
+        assert_eq!(r.required(), None);
+        let r = rule("  a:\n    eventName|contains: A\n  condition: a");
+        assert_eq!(r.required(), None);
+    }
+
+    #[test]
+    fn raw_anchors() {
+        let r = rule("  sel:\n    userIdentity.arn|re: '.+:assumed-role/aws:.+'\n  condition: sel");
+        assert_eq!(r.anchors(), Some(vec![":assumed-role/aws:".into()]));
+        let r = rule("  sel:\n    userAgent|re: '^(curl|wget)-[0-9]+ backdoor$'\n  condition: sel");
+        assert_eq!(r.anchors(), Some(vec![" backdoor".into()]));
+        let r = rule(
+            "  sel:\n    eventSource: IAM.amazonaws.com\n    eventName:\n      - CreateUser\n      - CreateRole\n  filter:\n    x: 1\n  condition: sel and not filter",
+        );
+        assert_eq!(r.anchors(), Some(vec!["iam.amazonaws.com".into()]));
+        let r = rule(
+            "  a:\n    eventName: AAA\n  b:\n    eventName|contains: BBB\n  condition: a or b",
+        );
+        assert_eq!(r.anchors(), Some(vec!["aaa".into(), "bbb".into()]));
+        let r = rule("  a:\n    n: 1\n  condition: not a");
+        assert_eq!(r.anchors(), None);
     }
 
     #[test]

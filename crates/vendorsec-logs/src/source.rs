@@ -27,6 +27,37 @@ pub struct Problem {
     pub reason: String,
 }
 
+/// One record's bytes, not parsed yet.
+pub type Raw = (At, Vec<u8>);
+
+/// Records handed over at once (so that parsing and matching can run in parallel).
+const BATCH_RECORDS: usize = 2048;
+const BATCH_BYTES: usize = 8 << 20;
+
+/// Parse one record.
+///
+/// # Errors
+/// A problem at the record's line when it is not a JSON object.
+pub fn parse(at: At, raw: &[u8]) -> Result<Value, Problem> {
+    match serde_json::from_slice::<Value>(raw) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(_) => Err(Problem {
+            line: at.line,
+            reason: match at.index {
+                Some(i) => format!("record {i} is not a JSON object"),
+                None => "not a JSON object".into(),
+            },
+        }),
+        Err(e) => Err(Problem {
+            line: at.line,
+            reason: match at.index {
+                Some(i) => format!("record {i}: not JSON: {e}"),
+                None => format!("not JSON: {e}"),
+            },
+        }),
+    }
+}
+
 /// Read every event of a log stream, calling `on_event` for each and `on_problem` for
 /// each part that cannot be read.
 ///
@@ -37,16 +68,42 @@ pub fn read(
     on_event: &mut dyn FnMut(At, Value),
     on_problem: &mut dyn FnMut(Problem),
 ) -> std::io::Result<()> {
+    let mut problems = Vec::new();
+    read_raw(
+        input,
+        &mut |batch| {
+            for (at, raw) in batch {
+                match parse(at, &raw) {
+                    Ok(v) => on_event(at, v),
+                    Err(p) => problems.push(p),
+                }
+            }
+        },
+        on_problem,
+    )?;
+    problems.into_iter().for_each(on_problem);
+    Ok(())
+}
+
+/// Read the records of a log stream unparsed, in batches, in order.
+///
+/// # Errors
+/// When the stream itself cannot be read at all.
+pub fn read_raw(
+    input: Box<dyn Read + '_>,
+    on_batch: &mut dyn FnMut(Vec<Raw>),
+    on_problem: &mut dyn FnMut(Problem),
+) -> std::io::Result<()> {
     let mut r = BufReader::with_capacity(1 << 16, input);
     // gzip by magic number.
     let head = r.fill_buf()?;
     if head.starts_with(&[0x1f, 0x8b]) {
         let gz = flate2::read::MultiGzDecoder::new(r);
-        return read(Box::new(gz), on_event, on_problem);
+        return read_raw(Box::new(gz), on_batch, on_problem);
     }
     let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
     match first {
-        Some(b'[') => document(r, on_event, on_problem, false),
+        Some(b'[') => document(r, on_batch, on_problem, false),
         Some(b'{') => {
             // `{"Records": [` or JSON lines: look at the first line.
             let line_end = head.iter().position(|b| *b == b'\n').unwrap_or(head.len());
@@ -55,12 +112,12 @@ pub fn read(
             if compact.starts_with("{\"Records\":[")
                 || (compact == "{" && records_follow(&head[line_end..]))
             {
-                document(r, on_event, on_problem, true)
+                document(r, on_batch, on_problem, true)
             } else {
-                lines(r, on_event, on_problem)
+                lines(r, on_batch, on_problem)
             }
         }
-        _ => lines(r, on_event, on_problem),
+        _ => lines(r, on_batch, on_problem),
     }
 }
 
@@ -74,11 +131,13 @@ fn records_follow(rest: &[u8]) -> bool {
 
 fn lines(
     mut r: BufReader<Box<dyn Read + '_>>,
-    on_event: &mut dyn FnMut(At, Value),
+    on_batch: &mut dyn FnMut(Vec<Raw>),
     on_problem: &mut dyn FnMut(Problem),
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
     let mut n = 0u64;
+    let mut batch: Vec<Raw> = Vec::new();
+    let mut batch_bytes = 0usize;
     loop {
         buf.clear();
         n += 1;
@@ -107,23 +166,21 @@ fn lines(
         if t.is_empty() {
             continue;
         }
-        match serde_json::from_slice::<Value>(t) {
-            Ok(v @ Value::Object(_)) => on_event(
-                At {
-                    line: n,
-                    index: None,
-                },
-                v,
-            ),
-            Ok(_) => on_problem(Problem {
+        batch_bytes += t.len();
+        batch.push((
+            At {
                 line: n,
-                reason: "not a JSON object".into(),
-            }),
-            Err(e) => on_problem(Problem {
-                line: n,
-                reason: format!("not JSON: {e}"),
-            }),
+                index: None,
+            },
+            t.to_vec(),
+        ));
+        if batch.len() >= BATCH_RECORDS || batch_bytes >= BATCH_BYTES {
+            on_batch(std::mem::take(&mut batch));
+            batch_bytes = 0;
         }
+    }
+    if !batch.is_empty() {
+        on_batch(batch);
     }
     Ok(())
 }
@@ -220,7 +277,7 @@ fn element_ranges(b: &[u8], records: bool) -> Vec<(usize, usize)> {
 
 fn document(
     r: BufReader<Box<dyn Read + '_>>,
-    on_event: &mut dyn FnMut(At, Value),
+    on_batch: &mut dyn FnMut(Vec<Raw>),
     on_problem: &mut dyn FnMut(Problem),
     records: bool,
 ) -> std::io::Result<()> {
@@ -238,26 +295,23 @@ fn document(
     }
     let mut line = 1u64;
     let mut counted = 0usize;
+    let mut batch: Vec<Raw> = Vec::new();
     for (i, (s, e)) in element_ranges(&bytes, records).into_iter().enumerate() {
         line += bytes[counted..s].iter().filter(|c| **c == b'\n').count() as u64;
         counted = s;
-        match serde_json::from_slice::<Value>(trim(&bytes[s..e])) {
-            Ok(v @ Value::Object(_)) => on_event(
-                At {
-                    line,
-                    index: Some(i as u64),
-                },
-                v,
-            ),
-            Ok(_) => on_problem(Problem {
+        batch.push((
+            At {
                 line,
-                reason: format!("record {i} is not a JSON object"),
-            }),
-            Err(err) => on_problem(Problem {
-                line,
-                reason: format!("record {i}: not JSON: {err}"),
-            }),
+                index: Some(i as u64),
+            },
+            trim(&bytes[s..e]).to_vec(),
+        ));
+        if batch.len() >= BATCH_RECORDS {
+            on_batch(std::mem::take(&mut batch));
         }
+    }
+    if !batch.is_empty() {
+        on_batch(batch);
     }
     Ok(())
 }
