@@ -1,0 +1,22 @@
+//! Any text as a Sigma rule (and its first line as a condition), then, if it loads, any
+//! remaining bytes as a log through it: refuse or run, never panic, never hang.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let split = data.iter().position(|b| *b == 0).unwrap_or(data.len());
+    let (rule, log) = data.split_at(split);
+    let text = String::from_utf8_lossy(rule);
+    let _ = vendorsec_logs::rule::parse_condition(text.lines().next().unwrap_or(""));
+    if let Ok(r) = vendorsec_logs::Rule::parse("fuzz.yml", &text) {
+        let _ = r.anchors();
+        let _ = r.required();
+        let _ = vendorsec_logs::hunt(
+            std::slice::from_ref(&r),
+            None,
+            Box::new(log.get(1..).unwrap_or_default()),
+            &mut |_| {},
+            &mut |_| {},
+        );
+    }
+    let _ = vendorsec_logs::source::read(Box::new(data), &mut |_, _| {}, &mut |_| {});
+});
