@@ -23,6 +23,7 @@ fn check_rules(paths: &[std::path::PathBuf], json: bool) -> anyhow::Result<ExitC
     let mut out = String::new();
     if json {
         let v = serde_json::json!({
+            "correlations": loaded.correlations.iter().map(|c| serde_json::json!({"path": c.path, "name": c.name, "title": c.title, "rules": c.rules})).collect::<Vec<_>>(),
             "loaded": loaded.rules.iter().map(|r| serde_json::json!({"path": r.path, "id": r.id, "title": r.title, "product": r.product, "service": r.service, "level": r.level})).collect::<Vec<_>>(),
             "failed": loaded.errors.iter().map(|e| serde_json::json!({"path": e.path, "line": e.line, "reason": e.reason})).collect::<Vec<_>>(),
         });
@@ -32,6 +33,12 @@ fn check_rules(paths: &[std::path::PathBuf], json: bool) -> anyhow::Result<ExitC
             .rules
             .iter()
             .map(|r| (r.path.clone(), format!("{}: loaded ({})", r.path, r.title)))
+            .chain(loaded.correlations.iter().map(|c| {
+                (
+                    c.path.clone(),
+                    format!("{}: loaded (correlation: {})", c.path, c.title),
+                )
+            }))
             .chain(loaded.errors.iter().map(|e| {
                 (
                     e.path.clone(),
@@ -45,8 +52,9 @@ fn check_rules(paths: &[std::path::PathBuf], json: bool) -> anyhow::Result<ExitC
         }
         let _ = writeln!(
             out,
-            "{} loaded, {} not loaded",
-            loaded.rules.len(),
+            "{} loaded ({} correlations), {} not loaded",
+            loaded.rules.len() + loaded.correlations.len(),
+            loaded.correlations.len(),
             loaded.errors.len()
         );
     }
@@ -85,6 +93,21 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         )),
         None => None,
     };
+    // Correlations whose references all resolve; the others are diagnostics.
+    let resolve = |r: &str| loaded.rules.iter().position(|x| x.name == r || x.id == r);
+    let mut usable = Vec::new();
+    for c in &loaded.correlations {
+        match c.rules.iter().find(|r| resolve(r).is_none()) {
+            None => usable.push(c.clone()),
+            Some(r) => diagnostics.push(Diagnostic::new(
+                DiagnosticKind::Unreadable,
+                c.path.clone(),
+                format!("correlation `{}` not loaded: it references `{r}`, which no loaded rule has as name or id", c.title),
+            )),
+        }
+    }
+    let mut engine = vendorsec_logs::correlation::Engine::new(usable, &resolve)
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.path, e.reason))?;
     let mut findings = Vec::new();
     // Findings kept per rule and log: beyond the cap they are counted (memory stays flat in
     // the size of the logs; --matches still gets every one).
@@ -122,6 +145,20 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
                     let event = serde_json::to_string(&*m.event).unwrap_or_default();
                     if let Err(e) = writeln!(w, "{head},\"event\":{event}}}") {
                         write_err = Some(e);
+                    }
+                }
+                if engine.uses(m.rule) {
+                    let rname = if rule.name.is_empty() {
+                        rule.id.clone()
+                    } else {
+                        rule.name.clone()
+                    };
+                    for f in engine.feed(m.rule, &rname, &m.event, None) {
+                        let c = &engine.correlations()[f.correlation];
+                        findings.push(vendorsec_logs::correlation_finding(c, &name, m.at, &f));
+                    }
+                    if !engine.reports(m.rule) {
+                        return;
                     }
                 }
                 let n = per_rule.entry((m.rule, log_no)).or_insert(0);

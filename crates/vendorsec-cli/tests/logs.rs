@@ -61,7 +61,9 @@ fn check_rules_says_what_loaded_and_why_not() {
         None,
     );
     assert_eq!(all.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&all.stdout).contains("163 loaded, 0 not loaded"));
+    assert!(
+        String::from_utf8_lossy(&all.stdout).contains("163 loaded (0 correlations), 0 not loaded")
+    );
 }
 
 #[test]
@@ -157,4 +159,54 @@ fn hunt_over_real_cloudtrail_and_bad_input() {
         "{diags}"
     );
     assert!(diags.contains("cut.gz"), "{diags}");
+}
+
+#[test]
+fn correlations_over_a_log() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("brute.yml"),
+        "title: Console login failed\nname: console_login_failed\nlevel: low\nlogsource:\n  product: aws\n  service: cloudtrail\ndetection:\n  sel:\n    eventName: ConsoleLogin\n    responseElements.ConsoleLogin: Failure\n  condition: sel\n---\ntitle: Repeated console login failures\nname: console_login_bruteforce\nlevel: high\ncorrelation:\n  type: event_count\n  rules:\n    - console_login_failed\n  group-by:\n    - userIdentity.userName\n  timespan: 5m\n  condition:\n    gte: 3\n",
+    )
+    .unwrap();
+    let ev = |user: &str, t: &str, result: &str| {
+        format!(
+            r#"{{"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","eventTime":"{t}","userIdentity":{{"type":"IAMUser","userName":"{user}"}},"responseElements":{{"ConsoleLogin":"{result}"}}}}"#
+        )
+    };
+    let log = [
+        ev("alice", "2026-11-30T10:00:00Z", "Failure"),
+        ev("bob", "2026-11-30T10:00:30Z", "Failure"),
+        ev("alice", "2026-11-30T10:01:00Z", "Failure"),
+        ev("alice", "2026-11-30T10:02:00Z", "Success"),
+        ev("alice", "2026-11-30T10:03:00Z", "Failure"),
+        ev("bob", "2026-11-30T10:20:00Z", "Failure"),
+    ]
+    .join("\n");
+    std::fs::write(dir.path().join("ct.jsonl"), log).unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "logs",
+            "hunt",
+            "--rules",
+            "brute.yml",
+            "ct.jsonl",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let r = json(&out);
+    let f = r["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["rule"], "sigma/console_login_bruteforce");
+    assert_eq!(f[0]["severity"], "high");
+    assert_eq!(f[0]["locations"][0]["line"], 5);
+    assert_eq!(f[0]["data"]["group"], "userIdentity.userName=alice");
+    assert_eq!(f[0]["data"]["count"], 3);
+    let check = run(dir.path(), &["logs", "check-rules", "brute.yml"], None);
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert_eq!(check.status.code(), Some(0), "{text}");
+    assert!(text.contains("2 loaded (1 correlations)"), "{text}");
 }

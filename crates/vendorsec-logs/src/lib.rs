@@ -6,6 +6,7 @@
 //! its shape so that a rule for one product runs only on that product's events, and a rule
 //! for a product this engine does not know runs on every event as it is ([`event`]).
 
+pub mod correlation;
 pub mod event;
 pub mod matcher;
 pub mod rule;
@@ -25,7 +26,63 @@ pub use source::{At, Problem};
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub rules: Vec<Rule>,
+    pub correlations: Vec<correlation::Correlation>,
     pub errors: Vec<LoadError>,
+}
+
+/// The YAML documents of a file (`---` separated) with the line each starts on.
+fn documents(text: &str) -> Vec<(u64, String)> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut start = 1u64;
+    for (i, line) in text.lines().enumerate() {
+        if line.trim_end() == "---" {
+            if !cur.trim().is_empty() {
+                out.push((start, std::mem::take(&mut cur)));
+            }
+            cur.clear();
+            start = i as u64 + 2;
+            continue;
+        }
+        cur.push_str(line);
+        cur.push('\n');
+    }
+    if !cur.trim().is_empty() {
+        out.push((start, cur));
+    }
+    out
+}
+
+/// Parse one rule file: detection rules and correlation rules, several per file.
+fn parse_file(path: &str, text: &str, out: &mut Loaded) {
+    for (start, doc) in documents(text) {
+        let shift = |mut e: LoadError| {
+            e.line = e.line.max(1) + start - 1;
+            e
+        };
+        if doc.lines().any(|l| l.starts_with("correlation:")) {
+            let options = serde_saphyr::options! { strict_booleans: true };
+            match serde_saphyr::from_str_with_options::<Value>(&doc, options) {
+                Ok(v) => match correlation::Correlation::parse(path, start, &v) {
+                    Ok(c) => out.correlations.push(c),
+                    Err(e) => out.errors.push(e),
+                },
+                Err(e) => out.errors.push(LoadError {
+                    path: path.to_owned(),
+                    line: start,
+                    reason: format!(
+                        "not valid YAML: {}",
+                        e.to_string().lines().next().unwrap_or("")
+                    ),
+                }),
+            }
+        } else {
+            match Rule::parse(path, &doc) {
+                Ok(r) => out.rules.push(r),
+                Err(e) => out.errors.push(shift(e)),
+            }
+        }
+    }
 }
 
 /// Largest number of rule files read from one set of paths.
@@ -67,10 +124,7 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
         match std::fs::read(&f) {
             Ok(bytes) if bytes.len() <= 4 << 20 => {
                 let text = String::from_utf8_lossy(&bytes);
-                match Rule::parse(&path, &text) {
-                    Ok(r) => out.rules.push(r),
-                    Err(e) => out.errors.push(e),
-                }
+                parse_file(&path, &text, &mut out);
             }
             Ok(_) => out.errors.push(LoadError {
                 path,
@@ -327,6 +381,56 @@ pub fn summary(e: &Value) -> String {
     }
     let s = parts.join(" ");
     s.chars().take(200).collect()
+}
+
+/// The finding for a fired correlation, located at the event that completed it.
+#[must_use]
+pub fn correlation_finding(
+    c: &correlation::Correlation,
+    log: &str,
+    at: At,
+    f: &correlation::Fired,
+) -> Finding {
+    let origin = Origin {
+        chain: vec![log.to_owned()],
+        commit: None,
+    };
+    let stem = if c.name.is_empty() {
+        std::path::Path::new(&c.path)
+            .file_stem()
+            .map_or_else(|| c.title.clone(), |s| s.to_string_lossy().into_owned())
+    } else {
+        c.name.clone()
+    };
+    let id = format!("sigma/{stem}");
+    let what = match c.kind {
+        correlation::Kind::EventCount => format!("{} events", f.count),
+        correlation::Kind::ValueCount => format!(
+            "{} distinct {}",
+            f.count,
+            c.field.as_deref().unwrap_or("values")
+        ),
+        correlation::Kind::Temporal | correlation::Kind::TemporalOrdered => {
+            format!("all {} rules", f.count)
+        }
+    };
+    let mut data = serde_json::Map::new();
+    data.insert("correlation".into(), Value::from(c.title.clone()));
+    data.insert("group".into(), Value::from(f.group.clone()));
+    data.insert("count".into(), Value::from(f.count));
+    data.insert("window_seconds".into(), Value::from(f.last - f.first));
+    Finding {
+        fingerprint: fingerprint(&id, format!("{log}|{}|{}", at.line, f.group).as_bytes()),
+        rule: id,
+        guideline: "infra.log-review".into(),
+        severity: severity(&c.level),
+        confidence: Confidence::Medium,
+        message: format!("{}: {what} within {:.0} s for {}", c.title, f.last - f.first, if f.group.is_empty() { "all events" } else { &f.group }),
+        remediation: "Review the events of the window: confirm they were expected, or start incident response.".into(),
+        evidence: format!("{what} ({})", f.group),
+        locations: vec![Location::new(&origin, at.line, 0, at.line, 0)],
+        data,
+    }
 }
 
 /// The finding for a match, located at the log file and line.

@@ -13,6 +13,8 @@ pub type Lookup = for<'a> fn(&'a Value, &str) -> Option<&'a Value>;
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub id: String,
+    /// `name`: how correlation rules reference it (besides `id`).
+    pub name: String,
     pub title: String,
     pub level: String,
     pub product: String,
@@ -658,7 +660,7 @@ impl Rule {
         if obj.contains_key("correlation") {
             return Err(err(
                 line_of(text, "correlation:"),
-                "correlation rules are not supported yet".into(),
+                "a correlation rule, not a detection rule (load the file with `vendorsec_logs::load`)".into(),
             ));
         }
         if obj.contains_key("filter") && !obj.contains_key("detection") {
@@ -725,6 +727,7 @@ impl Rule {
             .map_or_else(|| title.clone(), |s| s.to_string_lossy().into_owned());
         Ok(Rule {
             id: s("id"),
+            name: s("name"),
             level: s("level").to_ascii_lowercase(),
             product: ls("product"),
             service: ls("service"),

@@ -1,0 +1,567 @@
+//! Sigma correlation rules (v2.1): `event_count`, `value_count`, `temporal` and
+//! `temporal_ordered` over the matches of base rules, grouped by fields (with `aliases`),
+//! within a `timespan`, each event timed by its source's time field.
+//!
+//! Conditions `gt`, `gte` and `eq` fire when the matching event arrives (once per group and
+//! window: the group's window starts afresh after firing); `lt`, `lte` and `neq` need the end
+//! of a window (an absence) and are refused with that reason for now.
+
+use std::collections::{HashMap, VecDeque};
+
+use serde_json::Value;
+
+use crate::event;
+use crate::matcher::scalar_text;
+use crate::rule::LoadError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    EventCount,
+    ValueCount,
+    Temporal,
+    TemporalOrdered,
+}
+
+/// A correlation that loaded.
+#[derive(Debug, Clone)]
+pub struct Correlation {
+    pub title: String,
+    pub id: String,
+    pub name: String,
+    pub level: String,
+    pub path: String,
+    pub kind: Kind,
+    /// Referenced rules, by `name` or `id`, resolved to base-rule indexes by the caller.
+    pub rules: Vec<String>,
+    pub group_by: Vec<String>,
+    /// Seconds.
+    pub timespan: f64,
+    /// (operator, value) pairs, ANDed.
+    pub condition: Vec<(String, f64)>,
+    /// `value_count`: the field whose distinct values are counted.
+    pub field: Option<String>,
+    /// alias -> (rule name -> field).
+    pub aliases: HashMap<String, HashMap<String, String>>,
+    /// `generate: true`: the referenced rules' own matches are reported too.
+    pub generate: bool,
+}
+
+fn timespan(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: f64 = n.parse().ok()?;
+    Some(
+        n * match unit {
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "d" => 86_400.0,
+            "w" => 604_800.0,
+            _ => return None,
+        },
+    )
+}
+
+impl Correlation {
+    /// Parse a correlation document (already known to have a `correlation` key).
+    ///
+    /// # Errors
+    /// A [`LoadError`] naming what is wrong.
+    pub fn parse(path: &str, line: u64, v: &Value) -> Result<Correlation, LoadError> {
+        let err = |reason: String| LoadError {
+            path: path.to_owned(),
+            line,
+            reason,
+        };
+        let s = |k: &str| v.get(k).and_then(scalar_text).unwrap_or_default();
+        let c = v
+            .get("correlation")
+            .and_then(Value::as_object)
+            .ok_or_else(|| err("`correlation` is not a map".into()))?;
+        let kind = match c.get("type").and_then(Value::as_str) {
+            Some("event_count") => Kind::EventCount,
+            Some("value_count") => Kind::ValueCount,
+            Some("temporal") => Kind::Temporal,
+            Some("temporal_ordered") => Kind::TemporalOrdered,
+            Some(t @ ("value_sum" | "value_avg" | "value_percentile")) => {
+                return Err(err(format!("correlation type `{t}` is not supported yet")));
+            }
+            Some(t) => return Err(err(format!("unknown correlation type `{t}`"))),
+            None => return Err(err("correlation without `type`".into())),
+        };
+        let list = |k: &str| -> Vec<String> {
+            match c.get(k) {
+                Some(Value::Array(a)) => a.iter().filter_map(scalar_text).collect(),
+                Some(x) => scalar_text(x).into_iter().collect(),
+                None => Vec::new(),
+            }
+        };
+        let rules = list("rules");
+        if rules.is_empty() {
+            return Err(err("correlation without `rules`".into()));
+        }
+        let span = c
+            .get("timespan")
+            .or_else(|| c.get("timeframe"))
+            .and_then(scalar_text)
+            .ok_or_else(|| err("correlation without `timespan`".into()))?;
+        let timespan = timespan(&span).ok_or_else(|| {
+            err(format!(
+                "bad timespan `{span}` (a number and s, m, h, d or w)"
+            ))
+        })?;
+        let mut condition = Vec::new();
+        let mut field = None;
+        if let Some(cond) = c.get("condition").and_then(Value::as_object) {
+            for (k, x) in cond {
+                if k == "field" {
+                    field = scalar_text(x);
+                    continue;
+                }
+                if !["gt", "gte", "eq", "lt", "lte", "neq"].contains(&k.as_str()) {
+                    return Err(err(format!("unknown condition operator `{k}`")));
+                }
+                if ["lt", "lte", "neq"].contains(&k.as_str()) {
+                    return Err(err(format!(
+                        "condition `{k}` needs the end of a window (an absence), not supported yet"
+                    )));
+                }
+                let n = scalar_text(x)
+                    .and_then(|t| t.parse::<f64>().ok())
+                    .ok_or_else(|| err(format!("condition `{k}` takes a number")))?;
+                condition.push((k.clone(), n));
+            }
+        } else if matches!(kind, Kind::EventCount | Kind::ValueCount) {
+            return Err(err("event_count and value_count need a `condition`".into()));
+        }
+        if kind == Kind::ValueCount && field.is_none() {
+            return Err(err("value_count needs `condition.field`".into()));
+        }
+        let mut aliases = HashMap::new();
+        if let Some(a) = c.get("aliases").and_then(Value::as_object) {
+            for (alias, per) in a {
+                let m: HashMap<String, String> = per
+                    .as_object()
+                    .map(|o| {
+                        o.iter()
+                            .filter_map(|(r, f)| Some((r.clone(), scalar_text(f)?)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                aliases.insert(alias.clone(), m);
+            }
+        }
+        Ok(Correlation {
+            title: s("title"),
+            id: s("id"),
+            name: s("name"),
+            level: s("level").to_ascii_lowercase(),
+            path: path.to_owned(),
+            kind,
+            rules,
+            group_by: list("group-by"),
+            timespan,
+            condition,
+            field,
+            aliases,
+            generate: c.get("generate").and_then(Value::as_bool) == Some(true),
+        })
+    }
+
+    fn satisfied(&self, n: f64) -> bool {
+        self.condition.iter().all(|(op, v)| match op.as_str() {
+            "gt" => n > *v,
+            "gte" => n >= *v,
+            "eq" => (n - *v).abs() < f64::EPSILON,
+            _ => false,
+        })
+    }
+}
+
+/// Seconds since the epoch of an event time: ISO 8601 / RFC 3339 (`2024-08-02T08:53:24Z`,
+/// `2021-05-20 15:53:47Z`, fractions and offsets), or epoch seconds or milliseconds.
+#[must_use]
+pub fn seconds(v: &Value) -> Option<f64> {
+    if let Some(n) = v.as_f64() {
+        return Some(if n > 1e11 { n / 1000.0 } else { n });
+    }
+    let s = v.as_str()?.trim();
+    if let Ok(n) = s.parse::<f64>() {
+        return Some(if n > 1e11 { n / 1000.0 } else { n });
+    }
+    let b = s.as_bytes();
+    if b.len() < 19 {
+        return None;
+    }
+    let num = |a: usize, z: usize| -> Option<i64> { s.get(a..z)?.parse().ok() };
+    let (y, mo, d, h, mi, se) = (
+        num(0, 4)?,
+        num(5, 7)?,
+        num(8, 10)?,
+        num(11, 13)?,
+        num(14, 16)?,
+        num(17, 19)?,
+    );
+    let mut rest = &s[19..];
+    let mut frac = 0.0;
+    if let Some(r) = rest.strip_prefix('.') {
+        let digits: String = r.chars().take_while(char::is_ascii_digit).collect();
+        frac = format!("0.{digits}").parse().unwrap_or(0.0);
+        rest = &r[digits.len()..];
+    }
+    let offset = match rest {
+        "" | "Z" | "z" => 0,
+        o if o.len() >= 6 && (o.starts_with('+') || o.starts_with('-')) => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            sign * (o.get(1..3)?.parse::<i64>().ok()? * 3600
+                + o.get(4..6)?.parse::<i64>().ok()? * 60)
+        }
+        _ => return None,
+    };
+    let days = {
+        let y = if mo <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * ((mo + 9) % 12) + 2) / 5 + d - 1;
+        era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+    };
+    Some((days * 86_400 + h * 3600 + mi * 60 + se - offset) as f64 + frac)
+}
+
+/// A correlation that fired.
+#[derive(Debug, Clone)]
+pub struct Fired {
+    pub correlation: usize,
+    /// The group's values, `field=value` joined.
+    pub group: String,
+    /// The count (events or distinct values) that satisfied the condition.
+    pub count: usize,
+    /// Event times (seconds) of the window.
+    pub first: f64,
+    pub last: f64,
+}
+
+#[derive(Debug, Default)]
+struct Group {
+    /// Event times (and values for value_count) inside the window.
+    times: VecDeque<(f64, String)>,
+    /// Latest time per referenced rule (temporal).
+    latest: HashMap<usize, f64>,
+}
+
+/// Correlation state over a stream of base-rule matches.
+#[derive(Debug)]
+pub struct Engine {
+    correlations: Vec<Correlation>,
+    /// For each correlation, the base-rule indexes it references, in order.
+    refs: Vec<Vec<usize>>,
+    state: Vec<HashMap<String, Group>>,
+    /// Bound on groups per correlation (the oldest are dropped beyond it).
+    max_groups: usize,
+}
+
+impl Engine {
+    /// `resolve` maps a rule reference (name or id) to base-rule indexes.
+    ///
+    /// # Errors
+    /// A reference that names no loaded rule.
+    pub fn new(
+        correlations: Vec<Correlation>,
+        resolve: &dyn Fn(&str) -> Option<usize>,
+    ) -> Result<Engine, LoadError> {
+        let mut refs = Vec::new();
+        for c in &correlations {
+            let mut r = Vec::new();
+            for name in &c.rules {
+                r.push(resolve(name).ok_or_else(|| LoadError {
+                    path: c.path.clone(),
+                    line: 0,
+                    reason: format!("correlation `{}` references `{name}`, which no loaded rule has as name or id", c.title),
+                })?);
+            }
+            refs.push(r);
+        }
+        let n = correlations.len();
+        Ok(Engine {
+            correlations,
+            refs,
+            state: (0..n).map(|_| HashMap::new()).collect(),
+            max_groups: 100_000,
+        })
+    }
+
+    #[must_use]
+    pub fn correlations(&self) -> &[Correlation] {
+        &self.correlations
+    }
+
+    /// Whether any correlation references this base rule.
+    #[must_use]
+    pub fn uses(&self, rule: usize) -> bool {
+        self.refs.iter().any(|r| r.contains(&rule))
+    }
+
+    /// Whether a base rule's own matches are reported: not when only correlations without
+    /// `generate: true` reference it.
+    #[must_use]
+    pub fn reports(&self, rule: usize) -> bool {
+        self.refs
+            .iter()
+            .zip(&self.correlations)
+            .filter(|(r, _)| r.contains(&rule))
+            .all(|(_, c)| c.generate)
+    }
+
+    fn field_for(&self, ci: usize, rule_name: &str, field: &str) -> String {
+        self.correlations[ci]
+            .aliases
+            .get(field)
+            .and_then(|m| m.get(rule_name))
+            .cloned()
+            .unwrap_or_else(|| field.to_owned())
+    }
+
+    /// Feed one base-rule match; returns the correlations it completes.
+    pub fn feed(
+        &mut self,
+        rule: usize,
+        rule_name: &str,
+        ev: &Value,
+        time_field: Option<&str>,
+    ) -> Vec<Fired> {
+        let mut out = Vec::new();
+        let Some(t) = event::time(ev, time_field).and_then(seconds) else {
+            return out;
+        };
+        for ci in 0..self.correlations.len() {
+            let Some(pos) = self.refs[ci].iter().position(|r| *r == rule) else {
+                continue;
+            };
+            let c = &self.correlations[ci];
+            let mut key = Vec::new();
+            let mut complete = true;
+            for g in &c.group_by {
+                let f = self.field_for(ci, rule_name, g);
+                match event::field(ev, &f).and_then(scalar_text) {
+                    Some(v) => key.push(format!("{g}={v}")),
+                    None => complete = false,
+                }
+            }
+            if !complete {
+                continue;
+            }
+            let key = key.join(", ");
+            let value = c.field.as_ref().and_then(|f| {
+                event::field(ev, &self.field_for(ci, rule_name, f)).and_then(scalar_text)
+            });
+            let span = c.timespan;
+            let kind = c.kind;
+            let groups = &mut self.state[ci];
+            if groups.len() >= self.max_groups && !groups.contains_key(&key) {
+                // Bound memory: forget the groups whose last event is oldest.
+                let oldest = groups
+                    .iter()
+                    .min_by(|a, b| {
+                        let la = a.1.times.back().map_or(0.0, |x| x.0);
+                        let lb = b.1.times.back().map_or(0.0, |x| x.0);
+                        la.total_cmp(&lb)
+                    })
+                    .map(|(k, _)| k.clone());
+                if let Some(k) = oldest {
+                    groups.remove(&k);
+                }
+            }
+            let g = groups.entry(key.clone()).or_default();
+            match kind {
+                Kind::EventCount | Kind::ValueCount => {
+                    if kind == Kind::ValueCount && value.is_none() {
+                        continue;
+                    }
+                    g.times.push_back((t, value.unwrap_or_default()));
+                    while g.times.front().is_some_and(|x| x.0 < t - span) {
+                        g.times.pop_front();
+                    }
+                    let n = if kind == Kind::EventCount {
+                        g.times.len()
+                    } else {
+                        let mut vals: Vec<&str> = g.times.iter().map(|x| x.1.as_str()).collect();
+                        vals.sort_unstable();
+                        vals.dedup();
+                        vals.len()
+                    };
+                    #[allow(clippy::cast_precision_loss)]
+                    if self.correlations[ci].satisfied(n as f64) {
+                        let first = g.times.front().map_or(t, |x| x.0);
+                        out.push(Fired {
+                            correlation: ci,
+                            group: key,
+                            count: n,
+                            first,
+                            last: t,
+                        });
+                        g.times.clear();
+                    }
+                }
+                Kind::Temporal | Kind::TemporalOrdered => {
+                    g.latest.insert(pos, t);
+                    g.latest.retain(|_, x| *x >= t - span);
+                    let n = self.refs[ci].len();
+                    let all = (0..n).all(|i| g.latest.contains_key(&i));
+                    let ordered = || {
+                        kind == Kind::Temporal
+                            || pos + 1 == n
+                                && (1..n).all(|i| {
+                                    matches!((g.latest.get(&(i - 1)), g.latest.get(&i)), (Some(a), Some(b)) if a <= b)
+                                })
+                    };
+                    if all && ordered() {
+                        let first = g.latest.values().copied().fold(f64::INFINITY, f64::min);
+                        out.push(Fired {
+                            correlation: ci,
+                            group: key,
+                            count: self.refs[ci].len(),
+                            first,
+                            last: t,
+                        });
+                        g.latest.clear();
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn corr(yaml: &str) -> Correlation {
+        let v: Value = serde_saphyr::from_str(yaml).unwrap();
+        Correlation::parse("c.yml", 1, &v).unwrap()
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(seconds(&json!("1970-01-01T00:01:00Z")), Some(60.0));
+        assert_eq!(
+            seconds(&json!("2021-05-20 15:53:47Z")),
+            Some(1_621_526_027.0)
+        );
+        assert_eq!(seconds(&json!("1970-01-01T01:00:00.5+01:00")), Some(0.5));
+        assert_eq!(
+            seconds(&json!(1_621_305_118_553_i64)),
+            Some(1_621_305_118.553)
+        );
+        assert_eq!(seconds(&json!("yesterday")), None);
+    }
+
+    #[test]
+    fn event_count_by_group_within_the_timespan() {
+        let c = corr(
+            "title: brute force\ncorrelation:\n  type: event_count\n  rules: [failed]\n  group-by: [user]\n  timespan: 5m\n  condition:\n    gte: 3\n",
+        );
+        let mut e = Engine::new(vec![c], &|n| (n == "failed").then_some(0)).unwrap();
+        let ev = |u: &str, t: &str| json!({"user": u, "eventTime": t});
+        let mut fired = Vec::new();
+        for (u, t) in [
+            ("a", "2024-01-01T00:00:00Z"),
+            ("b", "2024-01-01T00:00:10Z"),
+            ("a", "2024-01-01T00:01:00Z"),
+            ("a", "2024-01-01T00:07:00Z"),
+            ("a", "2024-01-01T00:08:00Z"),
+            ("a", "2024-01-01T00:09:00Z"),
+        ] {
+            fired.extend(e.feed(0, "failed", &ev(u, t), None));
+        }
+        // 00:00, 00:01 and 00:07 are not within 5 minutes; 00:07, 00:08, 00:09 are.
+        assert_eq!(fired.len(), 1);
+        assert_eq!(fired[0].group, "user=a");
+        assert_eq!(fired[0].count, 3);
+    }
+
+    #[test]
+    fn value_count_and_temporal_ordered() {
+        let c = corr(
+            "title: many countries\ncorrelation:\n  type: value_count\n  rules: [login]\n  group-by: [user]\n  timespan: 1h\n  condition:\n    field: country\n    gt: 2\n",
+        );
+        let mut e = Engine::new(vec![c], &|_| Some(0)).unwrap();
+        let mut n = 0;
+        for (i, c) in ["DE", "DE", "FR", "US"].iter().enumerate() {
+            n += e.feed(0, "login", &json!({"user": "x", "country": c, "eventTime": format!("2024-01-01T00:0{i}:00Z")}), None).len();
+        }
+        assert_eq!(n, 1);
+        let c = corr(
+            "title: key then delete\ncorrelation:\n  type: temporal_ordered\n  rules: [create, delete]\n  group-by: [user]\n  timespan: 10m\n",
+        );
+        let mut e = Engine::new(vec![c], &|r| match r {
+            "create" => Some(0),
+            "delete" => Some(1),
+            _ => None,
+        })
+        .unwrap();
+        let at = |t: &str| json!({"user": "x", "eventTime": t});
+        assert!(
+            e.feed(1, "delete", &at("2024-01-01T00:00:00Z"), None)
+                .is_empty()
+        );
+        assert!(
+            e.feed(0, "create", &at("2024-01-01T00:01:00Z"), None)
+                .is_empty()
+        );
+        assert_eq!(
+            e.feed(1, "delete", &at("2024-01-01T00:02:00Z"), None).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        let v: Value = serde_saphyr::from_str("title: x\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: 5m\n  condition:\n    lt: 3\n").unwrap();
+        assert!(
+            Correlation::parse("c.yml", 1, &v)
+                .unwrap_err()
+                .reason
+                .contains("end of a window")
+        );
+        let v: Value = serde_saphyr::from_str("title: x\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: 5 minutes\n  condition:\n    gt: 3\n").unwrap();
+        assert!(
+            Correlation::parse("c.yml", 1, &v)
+                .unwrap_err()
+                .reason
+                .contains("bad timespan")
+        );
+        let c =
+            corr("title: x\ncorrelation:\n  type: temporal\n  rules: [missing]\n  timespan: 5m\n");
+        assert!(
+            Engine::new(vec![c], &|_| None)
+                .unwrap_err()
+                .reason
+                .contains("`missing`")
+        );
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use serde_json::json;
+
+    proptest::proptest! {
+        #[test]
+        fn feeding_any_sequence_never_panics(
+            steps in proptest::collection::vec((0usize..3, 0u32..5000, 0u8..4), 0..200),
+            kind in proptest::sample::select(vec!["event_count", "value_count", "temporal", "temporal_ordered"]),
+        ) {
+            let yaml = format!("title: p\ncorrelation:\n  type: {kind}\n  rules: [a, b, c]\n  group-by: [u]\n  timespan: 10m\n  condition:\n    field: v\n    gte: 2\n");
+            let v: Value = serde_saphyr::from_str(&yaml).unwrap();
+            let c = Correlation::parse("p.yml", 1, &v).unwrap();
+            let mut e = Engine::new(vec![c], &|r| match r { "a" => Some(0), "b" => Some(1), "c" => Some(2), _ => None }).unwrap();
+            for (rule, t, u) in steps {
+                let ev = json!({"u": u, "v": t % 7, "eventTime": t});
+                let _ = e.feed(rule, ["a", "b", "c"][rule], &ev, None);
+            }
+        }
+    }
+}
