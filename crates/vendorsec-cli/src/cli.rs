@@ -79,9 +79,12 @@ pub(crate) enum LogsCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct HuntArgs {
-    /// Sigma rule files or directories (repeatable).
-    #[arg(long = "rules", value_name = "PATH", required = true)]
+    /// Sigma rule files or directories (repeatable) [default: the built-in guideline pack].
+    #[arg(long = "rules", value_name = "PATH")]
     pub(crate) rules: Vec<PathBuf>,
+    /// Add the built-in guideline pack to --rules.
+    #[arg(long)]
+    pub(crate) with_pack: bool,
     /// Log files (`-` is standard input).
     #[arg(value_name = "LOG", required = true)]
     pub(crate) logs: Vec<PathBuf>,

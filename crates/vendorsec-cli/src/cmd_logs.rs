@@ -68,7 +68,16 @@ fn check_rules(paths: &[std::path::PathBuf], json: bool) -> anyhow::Result<ExitC
 
 fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let loaded = vendorsec_logs::load(&args.rules);
+    let mut loaded = if args.rules.is_empty() {
+        vendorsec_logs::pack::builtin()
+    } else {
+        vendorsec_logs::load(&args.rules)
+    };
+    if args.with_pack && !args.rules.is_empty() {
+        let p = vendorsec_logs::pack::builtin();
+        loaded.rules.extend(p.rules);
+        loaded.correlations.extend(p.correlations);
+    }
     if loaded.rules.is_empty() {
         anyhow::bail!(
             "no rule loaded from {} path(s) ({} refused; see `vendorsec logs check-rules`)",

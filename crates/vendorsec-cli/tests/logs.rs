@@ -210,3 +210,69 @@ fn correlations_over_a_log() {
     assert_eq!(check.status.code(), Some(0), "{text}");
     assert!(text.contains("2 loaded (1 correlations)"), "{text}");
 }
+
+/// The built-in guideline pack over the shared samples finds the event classes it targets.
+#[test]
+fn the_guideline_pack_over_the_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = shared().join("logs/samples");
+    let stratus = s.join("stratus-cloudtrail/aws.initial-access.console-login-without-mfa.json");
+    let r = json(&run(
+        dir.path(),
+        &[
+            "logs",
+            "hunt",
+            stratus.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    ));
+    let rules: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, vec!["sigma/vendorsec_aws_console_login_without_mfa"]);
+    let mut args = vec!["logs", "hunt", "--event-path", "event", "--format", "json"];
+    let files: Vec<String> = [
+        "GitHub_Audit",
+        "Okta_SystemLog",
+        "GCP_AuditLog",
+        "AWS_CloudTrail",
+    ]
+    .iter()
+    .map(|f| {
+        s.join(format!("panther-tests/{f}.jsonl"))
+            .display()
+            .to_string()
+    })
+    .collect();
+    args.extend(files.iter().map(String::as_str));
+    let r = json(&run(dir.path(), &args, None));
+    let mut found: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    for want in [
+        "sigma/vendorsec_github_branch_protection_bypassed",
+        "sigma/vendorsec_github_branch_protection_weakened",
+        "sigma/vendorsec_github_2fa_disabled",
+        "sigma/vendorsec_github_member_administration",
+        "sigma/vendorsec_okta_mfa_factor_removed",
+        "sigma/vendorsec_okta_privilege_granted",
+        "sigma/vendorsec_gcp_instance_created",
+        "sigma/vendorsec_gcp_iam_administration",
+        "sigma/vendorsec_aws_console_login_without_mfa",
+        "sigma/vendorsec_aws_instance_created",
+        "sigma/vendorsec_aws_iam_user_administration",
+        "sigma/vendorsec_aws_mfa_device_changed",
+    ] {
+        assert!(found.contains(&want), "{want} not in {found:?}");
+    }
+}

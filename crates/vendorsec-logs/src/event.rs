@@ -49,7 +49,7 @@ pub fn product(e: &Value) -> Option<&'static str> {
     {
         return Some("gcp");
     }
-    if has("eventType") && (has("actor") || has("published")) && has("outcome") {
+    if has("eventType") && has("actor") && (has("published") || has("outcome")) {
         return Some("okta");
     }
     if has("auditType") {
@@ -120,6 +120,12 @@ mod tests {
         );
         assert_eq!(
             product(&json!({"eventType": "user.session.start", "actor": {}, "outcome": {}})),
+            Some("okta")
+        );
+        assert_eq!(
+            product(
+                &json!({"eventType": "system.mfa.factor.deactivate", "actor": {}, "published": "2022-03-22 14:21:53.225"})
+            ),
             Some("okta")
         );
         assert_eq!(product(&json!({"x": 1})), None);

@@ -9,6 +9,7 @@
 pub mod correlation;
 pub mod event;
 pub mod matcher;
+pub mod pack;
 pub mod rule;
 pub mod source;
 
@@ -54,7 +55,7 @@ fn documents(text: &str) -> Vec<(u64, String)> {
 }
 
 /// Parse one rule file: detection rules and correlation rules, several per file.
-fn parse_file(path: &str, text: &str, out: &mut Loaded) {
+pub(crate) fn parse_file(path: &str, text: &str, out: &mut Loaded) {
     for (start, doc) in documents(text) {
         let shift = |mut e: LoadError| {
             e.line = e.line.max(1) + start - 1;
