@@ -75,6 +75,25 @@ pub(crate) enum LogsCommand {
     /// Run Sigma rules over log files (JSON lines, JSON arrays, CloudTrail Records files,
     /// gzip; `-` for standard input): every match is a finding at the log file and line.
     Hunt(HuntArgs),
+    /// Look for what should never be in logs: the secret rules of `scan`, payment card
+    /// numbers, passwords in URLs, Authorization headers, e-mail addresses in bulk.
+    Secrets(LogSecretsArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LogSecretsArgs {
+    /// Log files (gzip is read; `-` is standard input).
+    #[arg(value_name = "LOG", required = true)]
+    pub(crate) logs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Terminal)]
+    pub(crate) format: OutputFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity remains [default: low].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub(crate) fail_on: Option<SeverityArg>,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,7 @@
 //! `vendorsec logs`: check Sigma rules, hunt over logs.
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write as _};
+use std::io::{IsTerminal, Read as _, Write as _};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -15,7 +15,144 @@ pub(crate) fn run(args: &LogsArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         LogsCommand::CheckRules { paths, json } => check_rules(paths, *json),
         LogsCommand::Hunt(h) => hunt(h),
+        LogsCommand::Secrets(a) => secrets(a),
     }
+}
+
+/// A readable copy of standard input (it is read twice), in the temporary directory.
+struct StdinCopy(std::path::PathBuf);
+
+impl Drop for StdinCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn secrets(args: &crate::cli::LogSecretsArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let engine = crate::cmd_rules::builtin_engine(|_| true)?;
+    let mut findings = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut raw = Vec::new();
+    let mut bytes = 0u64;
+    let mut _stdin_copy = None;
+    for log in &args.logs {
+        let name = log.display().to_string();
+        let path = if log.as_os_str() == "-" {
+            let p =
+                std::env::temp_dir().join(format!("vendorsec-stdin-{}.log", std::process::id()));
+            let mut f = std::fs::File::create(&p)
+                .with_context(|| format!("{}: cannot create", p.display()))?;
+            std::io::copy(&mut std::io::stdin().take(4 << 30), &mut f)
+                .context("reading standard input")?;
+            _stdin_copy = Some(StdinCopy(p.clone()));
+            p
+        } else {
+            log.clone()
+        };
+        let mut r = match vendorsec_logs::open_decoded(&path) {
+            Ok(r) => r,
+            Err(e) => {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::Unreadable,
+                    name,
+                    format!("cannot read: {e}"),
+                ));
+                continue;
+            }
+        };
+        let (scan, err) = engine.scan_reader(&[], &mut r, &name);
+        bytes += scan.bytes;
+        if let Some(e) = err {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::Unreadable,
+                name.clone(),
+                format!("stopped reading: {e}"),
+            ));
+        }
+        let origin = vendorsec_core::Origin {
+            chain: vec![name.clone()],
+            commit: None,
+        };
+        raw.extend(scan.matches.into_iter().map(|m| (origin.clone(), m)));
+        match vendorsec_logs::open_decoded(&path).and_then(|r| vendorsec_logs::pii::scan(r, &name))
+        {
+            Ok(f) => findings.extend(f),
+            Err(e) => diagnostics.push(Diagnostic::new(
+                DiagnosticKind::Unreadable,
+                name,
+                format!("stopped reading: {e}"),
+            )),
+        }
+    }
+    findings.extend(vendorsec_secrets::group_matches(&engine, raw));
+    let fail_on: Severity = args.fail_on.map(Into::into).unwrap_or(Severity::Low);
+    let mut report = ScanReport {
+        schema_version: 1,
+        tool: "vendorsec".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        targets: args.logs.iter().map(|p| p.display().to_string()).collect(),
+        fail_on,
+        findings,
+        diagnostics,
+        stats: Stats {
+            blobs_scanned: args.logs.len() as u64,
+            bytes_scanned: bytes,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            ..Stats::default()
+        },
+    };
+    report.sort();
+    let mut metas = crate::cmd_rules::rule_metas(&engine);
+    for (id, name, severity) in [
+        (
+            "logs/payment-card-number",
+            "Payment card number in a log",
+            Severity::High,
+        ),
+        (
+            "logs/password-in-url",
+            "Password or secret in a logged URL",
+            Severity::High,
+        ),
+        (
+            "logs/authorization-header",
+            "Authorization header logged",
+            Severity::High,
+        ),
+        (
+            "logs/personal-data-emails",
+            "E-mail addresses in bulk in a log",
+            Severity::Medium,
+        ),
+    ] {
+        metas.push(RuleMeta {
+            id: id.into(),
+            name: name.into(),
+            description: name.into(),
+            severity,
+            guideline: "infra.no-sensitive-data-in-logs".into(),
+            remediation: "Stop logging the value, purge it from stored logs, rotate what was exposed.".into(),
+            references: Vec::new(),
+        });
+    }
+    let format = match args.format {
+        OutputFormat::Terminal => vendorsec_report::Format::Terminal,
+        OutputFormat::Json => vendorsec_report::Format::Json,
+        OutputFormat::Sarif => vendorsec_report::Format::Sarif,
+        OutputFormat::Markdown => vendorsec_report::Format::Markdown,
+    };
+    let color = format == vendorsec_report::Format::Terminal
+        && args.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let text = vendorsec_report::render(&report, &metas, format, color);
+    crate::output::write(args.output.as_deref(), &text)?;
+    Ok(if report.failing() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn check_rules(paths: &[std::path::PathBuf], json: bool) -> anyhow::Result<ExitCode> {

@@ -276,3 +276,54 @@ fn the_guideline_pack_over_the_samples() {
         assert!(found.contains(&want), "{want} not in {found:?}");
     }
 }
+
+#[test]
+fn secrets_and_personal_data_in_logs_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = format!(
+        "AKIA{}",
+        "Q4FT7ZJW2XEXAMPLE".chars().take(16).collect::<String>()
+    );
+    let mut log = format!("{{\"msg\":\"boot\",\"aws_access_key_id\":\"{key}\"}}\n");
+    log.push_str("{\"path\":\"/pay\",\"card\":\"5500 0055 5555 5559\"}\n");
+    log.push_str(
+        "{\"url\":\"https://api.example.com/v1/items?api_key=sk_live_0123456789abcdef\"}\n",
+    );
+    log.push_str("Authorization: Basic dXNlcjpwYXNzd29yZDEyMw==\n");
+    std::fs::write(dir.path().join("app.log"), &log).unwrap();
+    let out = run(
+        dir.path(),
+        &["logs", "secrets", "app.log", "-", "--format", "json"],
+        Some(log.as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let r = json(&out);
+    let mut rules: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_owned())
+        .collect();
+    rules.sort();
+    rules.dedup();
+    for want in [
+        "logs/authorization-header",
+        "logs/password-in-url",
+        "logs/payment-card-number",
+    ] {
+        assert!(rules.iter().any(|r| r == want), "{want} not in {rules:?}");
+    }
+    assert!(
+        rules.iter().any(|r| r.starts_with("secret/aws")),
+        "{rules:?}"
+    );
+    for secret in [
+        key.as_str(),
+        "5500005555555559",
+        "sk_live_0123456789abcdef",
+        "dXNlcjpwYXNzd29yZDEyMw==",
+    ] {
+        assert!(!text.contains(secret), "{secret} leaked");
+    }
+}

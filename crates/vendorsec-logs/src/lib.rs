@@ -10,6 +10,7 @@ pub mod correlation;
 pub mod event;
 pub mod matcher;
 pub mod pack;
+pub mod pii;
 pub mod rule;
 pub mod source;
 
@@ -467,6 +468,21 @@ pub fn finding(rule: &Rule, log: &str, m: &Match) -> Finding {
         locations: vec![Location::new(&origin, m.at.line, 0, m.at.line, 0)],
         data,
     }
+}
+
+/// Open a log file, decompressing gzip (by magic number).
+///
+/// # Errors
+/// When the file cannot be opened or read.
+pub fn open_decoded(path: &Path) -> std::io::Result<Box<dyn Read>> {
+    use std::io::BufRead;
+    let mut r = std::io::BufReader::new(open(path)?);
+    let gz = r.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    Ok(if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(r))
+    } else {
+        Box::new(r)
+    })
 }
 
 /// Open a log path (`-` is standard input).
