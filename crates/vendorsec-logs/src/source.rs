@@ -34,11 +34,89 @@ pub type Raw = (At, Vec<u8>);
 const BATCH_RECORDS: usize = 2048;
 const BATCH_BYTES: usize = 8 << 20;
 
-/// Parse one record.
+/// An access-log line in the NCSA common or combined format (nginx's and Apache's default),
+/// as the fields Sigma's `webserver` rules use: `c-ip`, `cs-username`, `date`, `cs-method`,
+/// `cs-uri-stem`, `cs-uri-query`, `cs-uri`, `cs-version`, `sc-status`, `sc-bytes`,
+/// `cs-referer`, `cs-user-agent`.
+#[must_use]
+pub fn access_log(line: &str) -> Option<Value> {
+    // host ident user [time] "request" status bytes ["referer" "agent"]
+    let (host, rest) = line.split_once(' ')?;
+    let (_ident, rest) = rest.split_once(' ')?;
+    let (user, rest) = rest.split_once(' ')?;
+    let rest = rest.strip_prefix('[')?;
+    let (time, rest) = rest.split_once("] ")?;
+    let rest = rest.strip_prefix('"')?;
+    let (request, rest) = quoted_end(rest)?;
+    let mut it = rest.trim_start().splitn(3, ' ');
+    let status = it.next()?;
+    if status.len() != 3 || !status.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let bytes = it.next().unwrap_or("-");
+    let tail = it.next().unwrap_or("").trim();
+    let (referer, agent) = match tail.strip_prefix('"').and_then(quoted_end) {
+        Some((r, after)) => (
+            Some(r),
+            after
+                .trim()
+                .strip_prefix('"')
+                .and_then(quoted_end)
+                .map(|x| x.0),
+        ),
+        None => (None, None),
+    };
+    let mut parts = request.splitn(3, ' ');
+    let method = parts.next().unwrap_or("");
+    let uri = parts.next().unwrap_or("");
+    let version = parts.next().unwrap_or("");
+    let (stem, query) = uri.split_once('?').unwrap_or((uri, ""));
+    let mut m = serde_json::Map::new();
+    let mut put = |k: &str, v: &str| {
+        if !v.is_empty() && v != "-" {
+            m.insert(k.to_owned(), Value::from(v));
+        }
+    };
+    put("c-ip", host);
+    put("cs-username", user);
+    put("date", time);
+    put("cs-method", method);
+    put("cs-uri", uri);
+    put("cs-uri-stem", stem);
+    put("cs-uri-query", query);
+    put("cs-version", version);
+    put("sc-status", status);
+    put("sc-bytes", bytes);
+    put("cs-referer", referer.unwrap_or(""));
+    put("cs-user-agent", agent.unwrap_or(""));
+    Some(Value::Object(m))
+}
+
+/// The text up to the closing quote (honouring `\"`), and what follows it.
+fn quoted_end(s: &str) -> Option<(&str, &str)> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some((&s[..i], &s[i + 1..])),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Parse one record: a JSON object, or an access-log line.
 ///
 /// # Errors
-/// A problem at the record's line when it is not a JSON object.
+/// A problem at the record's line when it is neither.
 pub fn parse(at: At, raw: &[u8]) -> Result<Value, Problem> {
+    if raw.first() != Some(&b'{')
+        && at.index.is_none()
+        && let Some(v) = std::str::from_utf8(raw).ok().and_then(access_log)
+    {
+        return Ok(v);
+    }
     match serde_json::from_slice::<Value>(raw) {
         Ok(v @ Value::Object(_)) => Ok(v),
         Ok(_) => Err(Problem {
@@ -350,6 +428,33 @@ mod tests {
         assert_eq!(ev[1].0.line, 3);
         let (ev, _) = all(b"{\n  \"Records\": [{\"eventName\": \"A\"}]\n}\n");
         assert_eq!(ev.len(), 1);
+    }
+
+    #[test]
+    fn access_log_lines() {
+        let line = r#"203.0.113.7 - alice [30/Nov/2026:10:00:00 +0000] "GET /admin/users?id=1%27%20OR%201=1 HTTP/1.1" 200 512 "https://ref.example/" "sqlmap/1.7 (\"x\")""#;
+        let v = access_log(line).unwrap();
+        assert_eq!(v["c-ip"], "203.0.113.7");
+        assert_eq!(v["cs-username"], "alice");
+        assert_eq!(v["cs-method"], "GET");
+        assert_eq!(v["cs-uri-stem"], "/admin/users");
+        assert_eq!(v["cs-uri-query"], "id=1%27%20OR%201=1");
+        assert_eq!(v["sc-status"], "200");
+        assert!(
+            v["cs-user-agent"]
+                .as_str()
+                .unwrap()
+                .starts_with("sqlmap/1.7")
+        );
+        let common =
+            access_log("10.0.0.1 - - [30/Nov/2026:10:00:00 +0000] \"POST /login HTTP/1.1\" 401 -")
+                .unwrap();
+        assert_eq!(common["sc-status"], "401");
+        assert!(common.get("cs-username").is_none());
+        assert!(access_log("not an access log line").is_none());
+        let (ev, pr) = all(format!("{line}\n{{\"a\":1}}\ngarbage\n").as_bytes());
+        assert_eq!(ev.len(), 2);
+        assert_eq!(pr.len(), 1);
     }
 
     #[test]
