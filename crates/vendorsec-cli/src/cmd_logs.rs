@@ -103,39 +103,7 @@ fn secrets(args: &crate::cli::LogSecretsArgs) -> anyhow::Result<ExitCode> {
         },
     };
     report.sort();
-    let mut metas = crate::cmd_rules::rule_metas(&engine);
-    for (id, name, severity) in [
-        (
-            "logs/payment-card-number",
-            "Payment card number in a log",
-            Severity::High,
-        ),
-        (
-            "logs/password-in-url",
-            "Password or secret in a logged URL",
-            Severity::High,
-        ),
-        (
-            "logs/authorization-header",
-            "Authorization header logged",
-            Severity::High,
-        ),
-        (
-            "logs/personal-data-emails",
-            "E-mail addresses in bulk in a log",
-            Severity::Medium,
-        ),
-    ] {
-        metas.push(RuleMeta {
-            id: id.into(),
-            name: name.into(),
-            description: name.into(),
-            severity,
-            guideline: "infra.no-sensitive-data-in-logs".into(),
-            remediation: "Stop logging the value, purge it from stored logs, rotate what was exposed.".into(),
-            references: Vec::new(),
-        });
-    }
+    let metas = crate::cmd_rules::rule_metas(&engine);
     let format = match args.format {
         OutputFormat::Terminal => vendorsec_report::Format::Terminal,
         OutputFormat::Json => vendorsec_report::Format::Json,
@@ -402,7 +370,7 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
             name: r.title.clone(),
             description: r.description.clone(),
             severity: vendorsec_logs::severity(&r.level),
-            guideline: "infra.log-review".into(),
+            guideline: vendorsec_logs::guideline_of(&r.path).into(),
             remediation: "Review the event and confirm it was expected.".into(),
             references: Vec::new(),
         })

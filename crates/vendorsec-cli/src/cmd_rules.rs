@@ -64,6 +64,7 @@ pub(crate) fn rule_metas(engine: &Engine) -> Vec<RuleMeta> {
         });
     }
     metas.extend(probe_metas());
+    metas.extend(log_metas());
     metas.push(RuleMeta {
         id: keystore::RULE_ID.into(),
         name: keystore::RULE_NAME.into(),
@@ -169,4 +170,49 @@ pub(crate) fn probe_metas() -> Vec<RuleMeta> {
     {
         Vec::new()
     }
+}
+
+/// The log rules shipped in the binary: the guideline pack (detections and correlations)
+/// and the sensitive-data detectors of `logs secrets`.
+pub(crate) fn log_metas() -> Vec<RuleMeta> {
+    let pack = vendorsec_logs::pack::builtin();
+    let mut out: Vec<RuleMeta> = pack
+        .rules
+        .iter()
+        .map(|r| RuleMeta {
+            id: format!("sigma/{}", r.stem),
+            name: r.title.clone(),
+            description: r.description.clone(),
+            severity: vendorsec_logs::severity(&r.level),
+            guideline: vendorsec_logs::guideline_of(&r.path).into(),
+            remediation: "Review the event: confirm it was expected, or start incident response."
+                .into(),
+            references: Vec::new(),
+        })
+        .collect();
+    out.extend(pack.correlations.iter().map(|c| RuleMeta {
+        id: format!("sigma/{}", c.name),
+        name: c.title.clone(),
+        description: format!("Sigma correlation over {}", c.rules.join(", ")),
+        severity: vendorsec_logs::severity(&c.level),
+        guideline: vendorsec_logs::guideline_of(&c.path).into(),
+        remediation: "Review the events of the window: confirm they were expected, or start incident response.".into(),
+        references: Vec::new(),
+    }));
+    out.extend(
+        vendorsec_logs::pii::RULES
+            .iter()
+            .map(|(id, name, severity)| RuleMeta {
+                id: (*id).into(),
+                name: (*name).into(),
+                description: (*name).into(),
+                severity: *severity,
+                guideline: "infra.no-sensitive-data-in-logs".into(),
+                remediation:
+                    "Stop logging the value, purge it from stored logs, rotate what was exposed."
+                        .into(),
+                references: Vec::new(),
+            }),
+    );
+    out
 }

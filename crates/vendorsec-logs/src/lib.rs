@@ -385,6 +385,17 @@ pub fn summary(e: &Value) -> String {
     s.chars().take(200).collect()
 }
 
+/// The guideline item a rule answers to: the built-in pack implements the guideline's alert
+/// list; any other rule is log review.
+#[must_use]
+pub fn guideline_of(path: &str) -> &'static str {
+    if path.starts_with("builtin:") {
+        "infra.logging-security-events"
+    } else {
+        "infra.log-review"
+    }
+}
+
 /// The finding for a fired correlation, located at the event that completed it.
 #[must_use]
 pub fn correlation_finding(
@@ -424,7 +435,7 @@ pub fn correlation_finding(
     Finding {
         fingerprint: fingerprint(&id, format!("{log}|{}|{}", at.line, f.group).as_bytes()),
         rule: id,
-        guideline: "infra.log-review".into(),
+        guideline: guideline_of(&c.path).into(),
         severity: severity(&c.level),
         confidence: Confidence::Medium,
         message: format!("{}: {what} within {:.0} s for {}", c.title, f.last - f.first, if f.group.is_empty() { "all events" } else { &f.group }),
@@ -459,7 +470,7 @@ pub fn finding(rule: &Rule, log: &str, m: &Match) -> Finding {
     Finding {
         fingerprint: fingerprint(&id, format!("{log}|{}|{:?}", m.at.line, m.at.index).as_bytes()),
         rule: id,
-        guideline: "infra.log-review".into(),
+        guideline: guideline_of(&rule.path).into(),
         severity: severity(&rule.level),
         confidence: Confidence::Medium,
         message: format!("{}: {}", rule.title, if rule.description.is_empty() { "matched".to_owned() } else { rule.description.lines().next().unwrap_or("").to_owned() }),

@@ -11,6 +11,30 @@ use regex::Regex;
 use vendorsec_core::redact::{fingerprint, redact};
 use vendorsec_core::{Confidence, Finding, Location, Origin, Severity};
 
+/// The rules of this module: id, name, severity.
+pub const RULES: [(&str, &str, Severity); 4] = [
+    (
+        "logs/payment-card-number",
+        "Payment card number in a log",
+        Severity::High,
+    ),
+    (
+        "logs/password-in-url",
+        "Password or secret in a logged URL",
+        Severity::High,
+    ),
+    (
+        "logs/authorization-header",
+        "Authorization header logged",
+        Severity::High,
+    ),
+    (
+        "logs/personal-data-emails",
+        "E-mail addresses in bulk in a log",
+        Severity::Medium,
+    ),
+];
+
 /// Distinct e-mail addresses in one log that make it "personal data in bulk".
 pub const BULK_EMAILS: usize = 20;
 /// Findings of one kind kept per log (the rest counted).
