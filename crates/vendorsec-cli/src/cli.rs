@@ -78,6 +78,44 @@ pub(crate) enum LogsCommand {
     /// Look for what should never be in logs: the secret rules of `scan`, payment card
     /// numbers, passwords in URLs, Authorization headers, e-mail addresses in bulk.
     Secrets(LogSecretsArgs),
+    /// Follow log files (across rotation) or standard input and send an alert for every
+    /// match: to stdout (JSON lines), a file, or a Slack-compatible webhook (with retry),
+    /// de-duplicated and throttled per rule; `--checkpoint` makes a restart neither lose nor
+    /// repeat events.
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WatchArgs {
+    /// Log files to follow (`-` reads standard input until it closes).
+    #[arg(value_name = "LOG", required = true)]
+    pub(crate) logs: Vec<PathBuf>,
+    /// Sigma rule files or directories [default: the built-in guideline pack].
+    #[arg(long = "rules", value_name = "PATH")]
+    pub(crate) rules: Vec<PathBuf>,
+    /// Add the built-in guideline pack to --rules.
+    #[arg(long)]
+    pub(crate) with_pack: bool,
+    /// Where alerts go: `stdout`, `file:PATH` (JSON lines appended) or `webhook:URL`
+    /// (Slack-compatible JSON POST); repeatable [default: stdout].
+    #[arg(long = "alert", value_name = "SINK")]
+    pub(crate) alerts: Vec<String>,
+    /// Remember the position in every file here, so that a restart neither loses nor
+    /// repeats events.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) checkpoint: Option<PathBuf>,
+    /// Milliseconds between looks at the files.
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub(crate) poll_ms: u64,
+    /// Read what is there once, then exit (for cron jobs and tests).
+    #[arg(long)]
+    pub(crate) once: bool,
+    /// Most alerts per rule per minute; the rest are counted and reported.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub(crate) throttle: usize,
+    /// Take each record's event from this field (dotted path).
+    #[arg(long, value_name = "FIELD")]
+    pub(crate) event_path: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -16,7 +16,279 @@ pub(crate) fn run(args: &LogsArgs) -> anyhow::Result<ExitCode> {
         LogsCommand::CheckRules { paths, json } => check_rules(paths, *json),
         LogsCommand::Hunt(h) => hunt(h),
         LogsCommand::Secrets(a) => secrets(a),
+        LogsCommand::Watch(w) => watch(w),
     }
+}
+
+/// A place alerts go.
+enum Sink {
+    Stdout,
+    File(std::path::PathBuf),
+    Webhook(String),
+}
+
+fn sinks(specs: &[String]) -> anyhow::Result<Vec<Sink>> {
+    if specs.is_empty() {
+        return Ok(vec![Sink::Stdout]);
+    }
+    specs
+        .iter()
+        .map(|s| {
+            if s == "stdout" {
+                Ok(Sink::Stdout)
+            } else if let Some(p) = s.strip_prefix("file:") {
+                Ok(Sink::File(p.into()))
+            } else if let Some(u) = s.strip_prefix("webhook:") {
+                if !(u.starts_with("http://") || u.starts_with("https://")) {
+                    anyhow::bail!("--alert {s}: a webhook needs an http(s) URL");
+                }
+                Ok(Sink::Webhook(u.to_owned()))
+            } else {
+                anyhow::bail!("--alert {s}: use stdout, file:PATH or webhook:URL")
+            }
+        })
+        .collect()
+}
+
+#[cfg(feature = "network")]
+fn post(url: &str, body: &serde_json::Value) -> Result<(), String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_secs(10)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut last = String::new();
+    for attempt in 0..4u32 {
+        if attempt > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(250 << attempt));
+        }
+        match agent
+            .post(url)
+            .header("Content-Type", "application/json")
+            .send(body.to_string())
+        {
+            Ok(r) if r.status().is_success() => return Ok(()),
+            Ok(r) => last = format!("HTTP {}", r.status().as_u16()),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(format!("{url}: {last} (after 4 attempts)"))
+}
+
+#[cfg(not(feature = "network"))]
+fn post(url: &str, _body: &serde_json::Value) -> Result<(), String> {
+    Err(format!(
+        "{url}: this vendorsec was built without the `network` feature"
+    ))
+}
+
+fn deliver(sinks: &[Sink], a: &vendorsec_logs::watch::Alert) -> Result<(), String> {
+    for s in sinks {
+        match s {
+            Sink::Stdout => {
+                let mut out = std::io::stdout().lock();
+                writeln!(out, "{}", a.json()).map_err(|e| format!("stdout: {e}"))?;
+                out.flush().map_err(|e| format!("stdout: {e}"))?;
+            }
+            Sink::File(p) => {
+                let mut f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(p)
+                    .map_err(|e| format!("{}: {e}", p.display()))?;
+                writeln!(f, "{}", a.json()).map_err(|e| format!("{}: {e}", p.display()))?;
+            }
+            Sink::Webhook(u) => post(u, &a.slack())?,
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::print_stderr)]
+fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
+    use vendorsec_logs::watch::{Alert, Checkpoint, Gate, key, read_new};
+    let mut loaded = if args.rules.is_empty() {
+        vendorsec_logs::pack::builtin()
+    } else {
+        vendorsec_logs::load(&args.rules)
+    };
+    if args.with_pack && !args.rules.is_empty() {
+        let p = vendorsec_logs::pack::builtin();
+        loaded.rules.extend(p.rules);
+        loaded.correlations.extend(p.correlations);
+    }
+    for e in &loaded.errors {
+        eprintln!(
+            "vendorsec: {}:{}: rule not loaded: {}",
+            e.path, e.line, e.reason
+        );
+    }
+    if loaded.rules.is_empty() {
+        anyhow::bail!("no rule loaded");
+    }
+    let sinks = sinks(&args.alerts)?;
+    let resolve = |r: &str| loaded.rules.iter().position(|x| x.name == r || x.id == r);
+    let usable: Vec<_> = loaded
+        .correlations
+        .iter()
+        .filter(|c| c.rules.iter().all(|r| resolve(r).is_some()))
+        .cloned()
+        .collect();
+    let mut engine = vendorsec_logs::correlation::Engine::new(usable, &resolve)
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.path, e.reason))?;
+    let mut gate = Gate::new(args.throttle.max(1));
+    let mut cp = match &args.checkpoint {
+        Some(p) => Checkpoint::load(p).map_err(anyhow::Error::msg)?,
+        None => Checkpoint::default(),
+    };
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64())
+    };
+    let mut failed = false;
+    // One chunk of log text through the rules: alerts, in order.
+    let process = |name: &str,
+                   bytes: &[u8],
+                   first_line: u64,
+                   engine: &mut vendorsec_logs::correlation::Engine,
+                   gate: &mut Gate|
+     -> Result<(), String> {
+        let mut alerts = Vec::new();
+        let r = vendorsec_logs::hunt(
+            &loaded.rules,
+            args.event_path.as_deref(),
+            Box::new(bytes),
+            &mut |m| {
+                let rule = &loaded.rules[m.rule];
+                let line = first_line + m.at.line;
+                let at = vendorsec_logs::At {
+                    line,
+                    index: m.at.index,
+                };
+                if engine.uses(m.rule) {
+                    let rname = if rule.name.is_empty() {
+                        rule.id.clone()
+                    } else {
+                        rule.name.clone()
+                    };
+                    for f in engine.feed(m.rule, &rname, &m.event, None) {
+                        let c = &engine.correlations()[f.correlation];
+                        let fd = vendorsec_logs::correlation_finding(c, name, at, &f);
+                        alerts.push(Alert {
+                            rule: fd.rule,
+                            title: c.title.clone(),
+                            level: c.level.clone(),
+                            log: name.to_owned(),
+                            line,
+                            summary: fd.evidence,
+                            fingerprint: fd.fingerprint,
+                        });
+                    }
+                    if !engine.reports(m.rule) {
+                        return;
+                    }
+                }
+                let m2 = vendorsec_logs::Match {
+                    rule: m.rule,
+                    at,
+                    event: m.event.clone(),
+                };
+                let fd = vendorsec_logs::finding(rule, name, &m2);
+                alerts.push(Alert {
+                    rule: fd.rule,
+                    title: rule.title.clone(),
+                    level: rule.level.clone(),
+                    log: name.to_owned(),
+                    line,
+                    summary: fd.evidence,
+                    fingerprint: fd.fingerprint,
+                });
+            },
+            &mut |p| eprintln!("vendorsec: {name}:{}: {}", first_line + p.line, p.reason),
+        );
+        if let Err(e) = r {
+            return Err(format!("{name}: {e}"));
+        }
+        for a in alerts {
+            if gate.admit(&a, now()) {
+                deliver(&sinks, &a)?;
+            }
+        }
+        Ok(())
+    };
+    loop {
+        for log in &args.logs {
+            if log.as_os_str() == "-" {
+                // Standard input: line by line until it closes (no checkpoint).
+                let stdin = std::io::stdin();
+                let mut line = String::new();
+                let mut n = 0u64;
+                let mut lock = stdin.lock();
+                while std::io::BufRead::read_line(&mut lock, &mut line)? > 0 {
+                    if let Err(e) = process("-", line.as_bytes(), n, &mut engine, &mut gate) {
+                        eprintln!("vendorsec: alert not delivered: {e}");
+                        failed = true;
+                    }
+                    n += 1;
+                    line.clear();
+                }
+                continue;
+            }
+            let k = key(log);
+            let pos = cp.files.get(&k).copied().unwrap_or_default();
+            let (bytes, next, rotated) = match read_new(log, pos) {
+                Ok(x) => x,
+                Err(e) => {
+                    eprintln!("vendorsec: {}: {e}", log.display());
+                    continue;
+                }
+            };
+            if rotated {
+                eprintln!(
+                    "vendorsec: {}: rotated or truncated; reading it from the start",
+                    log.display()
+                );
+            }
+            if bytes.is_empty() {
+                cp.files.insert(k, next);
+                continue;
+            }
+            match process(
+                &log.display().to_string(),
+                &bytes,
+                next.line - bytes.iter().filter(|b| **b == b'\n').count() as u64,
+                &mut engine,
+                &mut gate,
+            ) {
+                Ok(()) => {
+                    cp.files.insert(k, next);
+                }
+                Err(e) => {
+                    // Not advanced: the same lines are read again next time (alerts already
+                    // sent are de-duplicated in this run).
+                    eprintln!("vendorsec: alert not delivered: {e}");
+                    failed = true;
+                }
+            }
+        }
+        if let Some(p) = &args.checkpoint {
+            cp.save(p)
+                .with_context(|| format!("{}: cannot write the checkpoint", p.display()))?;
+        }
+        for (rule, n) in gate.suppressed.drain() {
+            eprintln!("vendorsec: {rule}: {n} alerts held back by --throttle");
+        }
+        if args.once || args.logs.iter().all(|l| l.as_os_str() == "-") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(args.poll_ms.max(50)));
+    }
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// A readable copy of standard input (it is read twice), in the temporary directory.

@@ -327,3 +327,109 @@ fn secrets_and_personal_data_in_logs_redacted() {
         assert!(!text.contains(secret), "{secret} leaked");
     }
 }
+
+/// A local webhook receiver on 127.0.0.1: every POST body it gets.
+fn receiver() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::Read;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let g = got.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            loop {
+                let n = s.read(&mut chunk).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf);
+                if let Some(i) = text.find("\r\n\r\n") {
+                    let len = text[..i]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if buf.len() >= i + 4 + len {
+                        g.lock()
+                            .unwrap()
+                            .push(String::from_utf8_lossy(&buf[i + 4..i + 4 + len]).into_owned());
+                        break;
+                    }
+                }
+            }
+            let _ =
+                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        }
+    });
+    (port, got)
+}
+
+#[test]
+fn watch_alerts_through_a_webhook_and_a_restart_neither_loses_nor_repeats() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, got) = receiver();
+    let hook = format!("webhook:http://127.0.0.1:{port}/hook");
+    let login = r#"{"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","eventTime":"2026-11-30T10:00:00Z","userIdentity":{"type":"IAMUser","userName":"ops"},"responseElements":{"ConsoleLogin":"Success"},"additionalEventData":{"MFAUsed":"No"},"sourceIPAddress":"203.0.113.7"}"#;
+    let mfa = r#"{"eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"DeactivateMFADevice","eventTime":"2026-11-30T10:05:00Z","userIdentity":{"type":"IAMUser","userName":"ops"}}"#;
+    let log = dir.path().join("trail.jsonl");
+    std::fs::write(&log, format!("{login}\n{{\"partial\": ")).unwrap();
+    let watch = |extra: &[&str]| {
+        let mut a = vec![
+            "logs",
+            "watch",
+            "--once",
+            "--checkpoint",
+            "cp.json",
+            "--alert",
+            hook.as_str(),
+            "--alert",
+            "file:alerts.jsonl",
+            "trail.jsonl",
+        ];
+        a.extend_from_slice(extra);
+        run(dir.path(), &a, None)
+    };
+    let out = watch(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(got.lock().unwrap().len(), 1);
+    assert!(got.lock().unwrap()[0].contains("vendorsec_aws_console_login_without_mfa"));
+    assert!(got.lock().unwrap()[0].contains("\"text\""));
+    // The partial line completes and another event arrives; a restarted watcher sends only
+    // the new alert.
+    std::fs::write(&log, format!("{login}\n{{\"partial\": 1}}\n{mfa}\n")).unwrap();
+    let out = watch(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bodies = got.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
+    assert!(
+        bodies[1].contains("vendorsec_aws_mfa_device_changed") && bodies[1].contains("\"line\":3"),
+        "{bodies:?}"
+    );
+    let file = std::fs::read_to_string(dir.path().join("alerts.jsonl")).unwrap();
+    assert_eq!(file.lines().count(), 2);
+    // Nothing new: nothing sent.
+    watch(&[]);
+    assert_eq!(got.lock().unwrap().len(), 2);
+    // Rotation: a new file at the same path is read from its start.
+    std::fs::rename(&log, dir.path().join("trail.jsonl.1")).unwrap();
+    std::fs::write(&log, format!("{mfa}\n")).unwrap();
+    let out = watch(&[]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("rotated"));
+}

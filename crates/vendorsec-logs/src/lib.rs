@@ -13,6 +13,7 @@ pub mod pack;
 pub mod pii;
 pub mod rule;
 pub mod source;
+pub mod watch;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
