@@ -31,6 +31,36 @@ pub struct Loaded {
     pub rules: Vec<Rule>,
     pub correlations: Vec<correlation::Correlation>,
     pub errors: Vec<LoadError>,
+    /// Filters waiting to be attached: the rules they name, and the filter as a rule.
+    filters: Vec<(Vec<String>, Rule, String, u64)>,
+}
+
+impl Loaded {
+    /// Attach every filter to the rules it names (by `id` or `name`); a filter naming no
+    /// loaded rule is an error.
+    pub(crate) fn attach_filters(&mut self) {
+        for (refs, f, path, line) in std::mem::take(&mut self.filters) {
+            for r in refs {
+                let mut hit = false;
+                for rule in &mut self.rules {
+                    if rule.id == r || (!rule.name.is_empty() && rule.name == r) {
+                        rule.filters.push(f.clone());
+                        hit = true;
+                    }
+                }
+                if !hit {
+                    self.errors.push(LoadError {
+                        path: path.clone(),
+                        line,
+                        reason: format!(
+                            "filter `{}` names `{r}`, which no loaded rule has as id or name",
+                            f.title
+                        ),
+                    });
+                }
+            }
+        }
+    }
 }
 
 /// The YAML documents of a file (`---` separated) with the line each starts on.
@@ -63,6 +93,54 @@ pub(crate) fn parse_file(path: &str, text: &str, out: &mut Loaded) {
             e.line = e.line.max(1) + start - 1;
             e
         };
+        if doc.lines().any(|l| l.starts_with("filter:"))
+            && !doc.lines().any(|l| l.starts_with("detection:"))
+        {
+            // A Sigma filter: its selection and condition must also hold for the rules it
+            // names (an environment's exclusions).
+            let options = serde_saphyr::options! { strict_booleans: true };
+            let parsed = serde_saphyr::from_str_with_options::<Value>(&doc, options)
+                .map_err(|e| {
+                    format!(
+                        "not valid YAML: {}",
+                        e.to_string().lines().next().unwrap_or("")
+                    )
+                })
+                .and_then(|v| {
+                    let f = v
+                        .get("filter")
+                        .and_then(Value::as_object)
+                        .ok_or("`filter` is not a map")?;
+                    let refs: Vec<String> = match f.get("rules") {
+                        Some(Value::Array(a)) => {
+                            a.iter().filter_map(matcher::scalar_text).collect()
+                        }
+                        Some(x) => matcher::scalar_text(x).into_iter().collect(),
+                        None => Vec::new(),
+                    };
+                    if refs.is_empty() {
+                        return Err("filter without `rules`".to_owned());
+                    }
+                    let mut detection = f.clone();
+                    detection.remove("rules");
+                    let synth = serde_json::json!({
+                        "title": v.get("title").cloned().unwrap_or(Value::from("filter")),
+                        "logsource": v.get("logsource").cloned().unwrap_or(serde_json::json!({})),
+                        "detection": detection,
+                    });
+                    let rule = Rule::parse(path, &synth.to_string()).map_err(|e| e.reason)?;
+                    Ok((refs, rule))
+                });
+            match parsed {
+                Ok((refs, rule)) => out.filters.push((refs, rule, path.to_owned(), start)),
+                Err(reason) => out.errors.push(LoadError {
+                    path: path.to_owned(),
+                    line: start,
+                    reason,
+                }),
+            }
+            continue;
+        }
         if doc.lines().any(|l| l.starts_with("correlation:")) {
             let options = serde_saphyr::options! { strict_booleans: true };
             match serde_saphyr::from_str_with_options::<Value>(&doc, options) {
@@ -122,6 +200,7 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
     }
     files.sort();
     let mut out = Loaded::default();
+    // (Filters are attached once every rule is loaded, below.)
     for f in files {
         let path = f.display().to_string();
         match std::fs::read(&f) {
@@ -141,6 +220,7 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
             }),
         }
     }
+    out.attach_filters();
     out
 }
 
@@ -512,6 +592,21 @@ pub fn open(path: &Path) -> std::io::Result<Box<dyn Read>> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn filters_exclude_from_the_rules_they_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("r.yml"), "title: User created\nid: 11111111-2222-4333-8444-555555555555\nlogsource:\n  product: aws\ndetection:\n  sel:\n    eventName: CreateUser\n  condition: sel\n").unwrap();
+        std::fs::write(dir.path().join("mf_admins.yml"), "title: Provisioning robot\nlogsource:\n  product: aws\nfilter:\n  rules:\n    - 11111111-2222-4333-8444-555555555555\n  selection:\n    userIdentity.userName|startswith: provisioner-\n  condition: not selection\n").unwrap();
+        std::fs::write(dir.path().join("mf_bad.yml"), "title: Dangling\nfilter:\n  rules: [nope]\n  selection:\n    x: 1\n  condition: not selection\n").unwrap();
+        let l = load(&[dir.path().to_path_buf()]);
+        assert_eq!(l.rules.len(), 1);
+        assert_eq!(l.errors.len(), 1, "{:?}", l.errors);
+        assert!(l.errors[0].reason.contains("`nope`"));
+        let ev = |u: &str| json!({"eventSource": "iam.amazonaws.com", "eventName": "CreateUser", "userIdentity": {"userName": u}, "eventVersion": "1.08"});
+        assert!(l.rules[0].matches(&ev("alice"), event::field));
+        assert!(!l.rules[0].matches(&ev("provisioner-7"), event::field));
+    }
 
     #[test]
     fn product_rules_run_only_on_their_products() {

@@ -72,6 +72,7 @@ pub fn builtin() -> Loaded {
     for (name, text) in PACK {
         crate::parse_file(&format!("builtin:guideline/{name}"), text, &mut out);
     }
+    out.attach_filters();
     out
 }
 

@@ -27,6 +27,8 @@ pub struct Rule {
     pub stem: String,
     searches: Vec<(String, Search)>,
     condition: Vec<Cond>,
+    /// Sigma filters (`filter:` documents) that name this rule: each must hold too.
+    pub(crate) filters: Vec<Rule>,
 }
 
 /// One field condition of a map: every matcher (all) or any (or).
@@ -666,7 +668,7 @@ impl Rule {
         if obj.contains_key("filter") && !obj.contains_key("detection") {
             return Err(err(
                 line_of(text, "filter:"),
-                "filter documents are not supported yet".into(),
+                "a filter document, not a detection rule (load the file with `vendorsec_logs::load`)".into(),
             ));
         }
         let s = |k: &str| {
@@ -743,6 +745,7 @@ impl Rule {
             title,
             searches,
             condition,
+            filters: Vec::new(),
         })
     }
 
@@ -750,6 +753,7 @@ impl Rule {
     #[must_use]
     pub fn matches(&self, event: &Value, lookup: Lookup) -> bool {
         self.condition.iter().any(|c| self.eval(c, event, lookup))
+            && self.filters.iter().all(|f| f.matches(event, lookup))
     }
 
     fn search_hit(&self, s: &Search, event: &Value, lookup: Lookup) -> bool {
