@@ -141,6 +141,8 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
         Some(p) => Checkpoint::load(p).map_err(anyhow::Error::msg)?,
         None => Checkpoint::default(),
     };
+    // Correlation windows carry over a restart.
+    engine.import(&cp.correlations);
     let now = || {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -273,6 +275,7 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
             }
         }
         if let Some(p) = &args.checkpoint {
+            cp.correlations = engine.export();
             cp.save(p)
                 .with_context(|| format!("{}: cannot write the checkpoint", p.display()))?;
         }

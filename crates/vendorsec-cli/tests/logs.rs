@@ -433,3 +433,49 @@ fn watch_alerts_through_a_webhook_and_a_restart_neither_loses_nor_repeats() {
     let out = watch(&[]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("rotated"));
 }
+
+#[test]
+fn correlation_windows_carry_over_a_watcher_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let fail = |t: &str| {
+        format!(
+            r#"{{"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","eventTime":"2026-11-30T10:0{t}:00Z","userIdentity":{{"type":"IAMUser"}},"responseElements":{{"ConsoleLogin":"Failure"}},"sourceIPAddress":"198.51.100.4"}}"#
+        )
+    };
+    let log = dir.path().join("trail.jsonl");
+    let first: Vec<String> = ["0", "1", "2"].iter().map(|t| fail(t)).collect();
+    std::fs::write(&log, first.join("\n") + "\n").unwrap();
+    let watch = || {
+        run(
+            dir.path(),
+            &[
+                "logs",
+                "watch",
+                "--once",
+                "--checkpoint",
+                "cp.json",
+                "--alert",
+                "file:alerts.jsonl",
+                "trail.jsonl",
+            ],
+            None,
+        )
+    };
+    assert_eq!(watch().status.code(), Some(0));
+    assert!(
+        !dir.path().join("alerts.jsonl").exists()
+            || std::fs::read_to_string(dir.path().join("alerts.jsonl"))
+                .unwrap()
+                .is_empty()
+    );
+    let mut all = first.clone();
+    all.extend(["3", "4"].iter().map(|t| fail(t)));
+    std::fs::write(&log, all.join("\n") + "\n").unwrap();
+    assert_eq!(watch().status.code(), Some(0));
+    let alerts = std::fs::read_to_string(dir.path().join("alerts.jsonl")).unwrap();
+    assert_eq!(alerts.lines().count(), 1, "{alerts}");
+    assert!(
+        alerts.contains("vendorsec_aws_console_login_bruteforce") && alerts.contains("\"line\":5"),
+        "{alerts}"
+    );
+}

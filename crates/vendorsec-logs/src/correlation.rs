@@ -295,6 +295,80 @@ impl Engine {
         &self.correlations
     }
 
+    fn label(c: &Correlation) -> String {
+        if c.name.is_empty() {
+            c.title.clone()
+        } else {
+            c.name.clone()
+        }
+    }
+
+    /// The state of every group, as JSON (for a checkpoint).
+    #[must_use]
+    pub fn export(&self) -> Value {
+        let mut out = serde_json::Map::new();
+        for (c, groups) in self.correlations.iter().zip(&self.state) {
+            let mut gm = serde_json::Map::new();
+            for (k, g) in groups {
+                let times: Vec<Value> = g
+                    .times
+                    .iter()
+                    .map(|(t, v)| serde_json::json!([t, v]))
+                    .collect();
+                let latest: serde_json::Map<String, Value> = g
+                    .latest
+                    .iter()
+                    .map(|(i, t)| (i.to_string(), Value::from(*t)))
+                    .collect();
+                gm.insert(
+                    k.clone(),
+                    serde_json::json!({"times": times, "latest": latest}),
+                );
+            }
+            out.insert(Self::label(c), Value::Object(gm));
+        }
+        Value::Object(out)
+    }
+
+    /// Restore what [`Engine::export`] wrote (unknown correlations and bad entries are
+    /// ignored).
+    pub fn import(&mut self, v: &Value) {
+        for (ci, c) in self.correlations.iter().enumerate() {
+            let Some(groups) = v.get(Self::label(c)).and_then(Value::as_object) else {
+                continue;
+            };
+            for (k, g) in groups.iter().take(self.max_groups) {
+                let mut group = Group::default();
+                for t in g
+                    .get("times")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let (Some(at), Some(val)) = (
+                        t.get(0).and_then(Value::as_f64),
+                        t.get(1).and_then(Value::as_str),
+                    ) {
+                        group.times.push_back((at, val.to_owned()));
+                    }
+                }
+                for (i, t) in g
+                    .get("latest")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let (Ok(i), Some(t)) = (i.parse::<usize>(), t.as_f64())
+                        && i < self.refs[ci].len()
+                    {
+                        group.latest.insert(i, t);
+                    }
+                }
+                self.state[ci].insert(k.clone(), group);
+            }
+        }
+    }
+
     /// Whether any correlation references this base rule.
     #[must_use]
     pub fn uses(&self, rule: usize) -> bool {
@@ -512,6 +586,32 @@ mod tests {
         );
         assert_eq!(
             e.feed(1, "delete", &at("2024-01-01T00:02:00Z"), None).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn state_survives_export_and_import() {
+        let c = corr(
+            "title: brute force\nname: bf\ncorrelation:\n  type: event_count\n  rules: [failed]\n  group-by: [user]\n  timespan: 5m\n  condition:\n    gte: 3\n",
+        );
+        let mut e = Engine::new(vec![c.clone()], &|_| Some(0)).unwrap();
+        let ev = |t: &str| json!({"user": "a", "eventTime": t});
+        assert!(
+            e.feed(0, "failed", &ev("2024-01-01T00:00:00Z"), None)
+                .is_empty()
+        );
+        assert!(
+            e.feed(0, "failed", &ev("2024-01-01T00:01:00Z"), None)
+                .is_empty()
+        );
+        let saved = e.export();
+        let mut restarted = Engine::new(vec![c], &|_| Some(0)).unwrap();
+        restarted.import(&saved);
+        assert_eq!(
+            restarted
+                .feed(0, "failed", &ev("2024-01-01T00:02:00Z"), None)
+                .len(),
             1
         );
     }

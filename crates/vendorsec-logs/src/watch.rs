@@ -23,6 +23,8 @@ pub struct Position {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Checkpoint {
     pub files: BTreeMap<String, Position>,
+    /// Correlation state ([`crate::correlation::Engine::export`]).
+    pub correlations: Value,
 }
 
 impl Checkpoint {
@@ -55,6 +57,7 @@ impl Checkpoint {
                 },
             );
         }
+        cp.correlations = v.get("correlations").cloned().unwrap_or(Value::Null);
         Ok(cp)
     }
 
@@ -76,7 +79,9 @@ impl Checkpoint {
         let tmp = path.with_extension("tmp");
         std::fs::write(
             &tmp,
-            serde_json::to_vec_pretty(&json!({"version": 1, "files": files}))?,
+            serde_json::to_vec_pretty(
+                &json!({"version": 1, "files": files, "correlations": self.correlations}),
+            )?,
         )?;
         std::fs::rename(&tmp, path)
     }
