@@ -113,6 +113,14 @@ pub(crate) struct WatchArgs {
     /// Most alerts per rule per minute; the rest are counted and reported.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub(crate) throttle: usize,
+    /// Report logins from a country, network or user-agent family never seen for the user,
+    /// keeping what was seen in this state file (created if missing).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) first_seen: Option<PathBuf>,
+    /// A MaxMind DB (.mmdb, e.g. GeoLite2 Country or ASN) for --first-seen's countries and
+    /// networks.
+    #[arg(long, value_name = "FILE", requires = "first_seen")]
+    pub(crate) geoip: Option<PathBuf>,
     /// Take each record's event from this field (dotted path).
     #[arg(long, value_name = "FIELD")]
     pub(crate) event_path: Option<String>,
@@ -151,6 +159,14 @@ pub(crate) struct HuntArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
+    /// Report logins from a country, network or user-agent family never seen for the user,
+    /// keeping what was seen in this state file (created if missing).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) first_seen: Option<PathBuf>,
+    /// A MaxMind DB (.mmdb, e.g. GeoLite2 Country or ASN) for --first-seen's countries and
+    /// networks.
+    #[arg(long, value_name = "FILE", requires = "first_seen")]
+    pub(crate) geoip: Option<PathBuf>,
     /// Take each record's event from this field (dotted path), for logs wrapped by a
     /// shipper or a test harness (`event`, `_source`, `result`).
     #[arg(long, value_name = "FIELD")]

@@ -137,6 +137,13 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
     let mut engine = vendorsec_logs::correlation::Engine::new(usable, &resolve)
         .map_err(|e| anyhow::anyhow!("{}: {}", e.path, e.reason))?;
     let mut gate = Gate::new(args.throttle.max(1));
+    let first_seen = match &args.first_seen {
+        Some(p) => Some(std::cell::RefCell::new(
+            vendorsec_logs::firstseen::FirstSeen::open(p, args.geoip.as_deref())
+                .map_err(anyhow::Error::msg)?,
+        )),
+        None => None,
+    };
     let mut cp = match &args.checkpoint {
         Some(p) => Checkpoint::load(p).map_err(anyhow::Error::msg)?,
         None => Checkpoint::default(),
@@ -212,6 +219,27 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
         if let Err(e) = r {
             return Err(format!("{name}: {e}"));
         }
+        if let Some(fs) = &first_seen {
+            let mut fs = fs.borrow_mut();
+            let _ = vendorsec_logs::source::read(
+                Box::new(bytes),
+                &mut |at, ev| {
+                    for n in fs.observe(&ev) {
+                        let fd = vendorsec_logs::firstseen::finding(&n, name, first_line + at.line);
+                        alerts.push(Alert {
+                            rule: fd.rule,
+                            title: "Login from somewhere new".into(),
+                            level: "medium".into(),
+                            log: name.to_owned(),
+                            line: first_line + at.line,
+                            summary: fd.message,
+                            fingerprint: fd.fingerprint,
+                        });
+                    }
+                },
+                &mut |_| {},
+            );
+        }
         for a in alerts {
             if gate.admit(&a, now()) {
                 deliver(&sinks, &a)?;
@@ -273,6 +301,11 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
                     failed = true;
                 }
             }
+        }
+        if let Some(fs) = &first_seen {
+            fs.borrow()
+                .save()
+                .context("writing the --first-seen state")?;
         }
         if let Some(p) = &args.checkpoint {
             cp.correlations = engine.export();
@@ -590,6 +623,42 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(mut w) = matches_out {
         w.flush().context("writing --matches")?;
+    }
+    if let Some(state) = &args.first_seen {
+        let mut fs = vendorsec_logs::firstseen::FirstSeen::open(state, args.geoip.as_deref())
+            .map_err(anyhow::Error::msg)?;
+        for log in &args.logs {
+            let name = log.display().to_string();
+            if log.as_os_str() == "-" {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::Note,
+                    name,
+                    "--first-seen reads files only (standard input was read once already)",
+                ));
+                continue;
+            }
+            let Ok(input) = vendorsec_logs::open(log) else {
+                continue;
+            };
+            let _ = vendorsec_logs::source::read(
+                input,
+                &mut |at, ev| {
+                    let ev = match args.event_path.as_deref() {
+                        Some(p) => match vendorsec_logs::event::field(&ev, p) {
+                            Some(inner @ serde_json::Value::Object(_)) => inner.clone(),
+                            _ => return,
+                        },
+                        None => ev,
+                    };
+                    for n in fs.observe(&ev) {
+                        findings.push(vendorsec_logs::firstseen::finding(&n, &name, at.line));
+                    }
+                },
+                &mut |_| {},
+            );
+        }
+        fs.save()
+            .with_context(|| format!("{}: cannot write", state.display()))?;
     }
     let config = match &args.config {
         Some(p) => Config::load(p)?,

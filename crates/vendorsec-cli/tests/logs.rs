@@ -479,3 +479,66 @@ fn correlation_windows_carry_over_a_watcher_restart() {
         "{alerts}"
     );
 }
+
+#[test]
+fn first_seen_countries_across_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("geo.mmdb"),
+        vendorsec_logs::mmdb::write_test_db(&[
+            (
+                "203.0.113.0/24",
+                serde_json::json!({"country": {"iso_code": "DE"}}),
+            ),
+            (
+                "198.51.100.0/24",
+                serde_json::json!({"country": {"iso_code": "BR"}}),
+            ),
+        ]),
+    )
+    .unwrap();
+    let login = |ip: &str| {
+        format!(
+            r#"{{"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::1:user/ana"}},"responseElements":{{"ConsoleLogin":"Success"}},"additionalEventData":{{"MFAUsed":"Yes"}},"sourceIPAddress":"{ip}","userAgent":"Mozilla/5.0 Chrome/120.0 Safari/537.36"}}"#
+        )
+    };
+    std::fs::write(dir.path().join("day1.jsonl"), login("203.0.113.5") + "\n").unwrap();
+    std::fs::write(
+        dir.path().join("day2.jsonl"),
+        login("203.0.113.6") + "\n" + &login("198.51.100.9") + "\n",
+    )
+    .unwrap();
+    let hunt = |log: &str| {
+        json(&run(
+            dir.path(),
+            &[
+                "logs",
+                "hunt",
+                "--first-seen",
+                "seen.json",
+                "--geoip",
+                "geo.mmdb",
+                log,
+                "--format",
+                "json",
+            ],
+            None,
+        ))
+    };
+    let r1 = hunt("day1.jsonl");
+    assert!(
+        r1["findings"].as_array().unwrap().is_empty(),
+        "{}",
+        r1["findings"]
+    );
+    let r2 = hunt("day2.jsonl");
+    let f: Vec<&serde_json::Value> = r2["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "logs/first-seen-login")
+        .collect();
+    assert_eq!(f.len(), 1, "{}", r2["findings"]);
+    assert_eq!(f[0]["locations"][0]["line"], 2);
+    assert!(f[0]["message"].as_str().unwrap().contains("BR (known: DE)"));
+}

@@ -8,7 +8,9 @@
 
 pub mod correlation;
 pub mod event;
+pub mod firstseen;
 pub mod matcher;
+pub mod mmdb;
 pub mod pack;
 pub mod pii;
 pub mod rule;
