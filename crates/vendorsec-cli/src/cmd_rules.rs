@@ -199,6 +199,15 @@ pub(crate) fn log_metas() -> Vec<RuleMeta> {
         remediation: "Review the events of the window: confirm they were expected, or start incident response.".into(),
         references: Vec::new(),
     }));
+    out.push(RuleMeta {
+        id: "logs/first-seen-login".into(),
+        name: "Login from a country, network or user agent never seen for the user".into(),
+        description: "A successful login from a country or ASN (MaxMind DB) or a user-agent family never seen for this user before (--first-seen).".into(),
+        severity: vendorsec_core::Severity::Medium,
+        guideline: "infra.logging-security-events".into(),
+        remediation: "Confirm the login with the user; if it was not theirs, reset credentials and sessions.".into(),
+        references: Vec::new(),
+    });
     out.extend(
         vendorsec_logs::pii::RULES
             .iter()
