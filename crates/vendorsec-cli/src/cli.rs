@@ -121,6 +121,9 @@ pub(crate) struct WatchArgs {
     /// networks.
     #[arg(long, value_name = "FILE", requires = "first_seen")]
     pub(crate) geoip: Option<PathBuf>,
+    /// Field mappings (YAML): per log source, Sigma field → field in these logs.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) mapping: Option<PathBuf>,
     /// Take each record's event from this field (dotted path).
     #[arg(long, value_name = "FIELD")]
     pub(crate) event_path: Option<String>,
@@ -167,6 +170,9 @@ pub(crate) struct HuntArgs {
     /// networks.
     #[arg(long, value_name = "FILE", requires = "first_seen")]
     pub(crate) geoip: Option<PathBuf>,
+    /// Field mappings (YAML): per log source, Sigma field → field in these logs.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) mapping: Option<PathBuf>,
     /// Take each record's event from this field (dotted path), for logs wrapped by a
     /// shipper or a test harness (`event`, `_source`, `result`).
     #[arg(long, value_name = "FIELD")]

@@ -123,6 +123,14 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
             e.path, e.line, e.reason
         );
     }
+    if let Some(m) = &args.mapping {
+        let text =
+            std::fs::read_to_string(m).with_context(|| format!("{}: cannot read", m.display()))?;
+        loaded.apply(
+            &vendorsec_logs::Mappings::parse(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", m.display()))?,
+        );
+    }
     if loaded.rules.is_empty() {
         anyhow::bail!("no rule loaded");
     }
@@ -490,6 +498,14 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         let p = vendorsec_logs::pack::builtin();
         loaded.rules.extend(p.rules);
         loaded.correlations.extend(p.correlations);
+    }
+    if let Some(m) = &args.mapping {
+        let text =
+            std::fs::read_to_string(m).with_context(|| format!("{}: cannot read", m.display()))?;
+        loaded.apply(
+            &vendorsec_logs::Mappings::parse(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", m.display()))?,
+        );
     }
     if loaded.rules.is_empty() {
         anyhow::bail!(

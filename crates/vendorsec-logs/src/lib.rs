@@ -37,7 +37,67 @@ pub struct Loaded {
     filters: Vec<(Vec<String>, Rule, String, u64)>,
 }
 
+/// Field mappings: for a log source (`product`, `product/service` or `category`), Sigma
+/// field name → the field in the logs. YAML or JSON:
+///
+/// ```yaml
+/// okta:
+///   eventType: eventtype        # a shipper that lower-cased the keys
+/// webserver:
+///   cs-uri-query: request.query
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct Mappings(std::collections::HashMap<String, std::collections::HashMap<String, String>>);
+
+impl Mappings {
+    /// Parse a mapping file.
+    ///
+    /// # Errors
+    /// A reason when it is not a map of maps of strings.
+    pub fn parse(text: &str) -> Result<Mappings, String> {
+        let v: Value = serde_saphyr::from_str(text).map_err(|e| {
+            format!(
+                "not valid YAML: {}",
+                e.to_string().lines().next().unwrap_or("")
+            )
+        })?;
+        let top = v
+            .as_object()
+            .ok_or("a mapping file is a map of log sources")?;
+        let mut out = std::collections::HashMap::new();
+        for (source, fields) in top {
+            let f = fields
+                .as_object()
+                .ok_or_else(|| format!("`{source}`: a map of Sigma field → log field"))?;
+            let mut m = std::collections::HashMap::new();
+            for (from, to) in f {
+                let to = to
+                    .as_str()
+                    .ok_or_else(|| format!("`{source}.{from}`: the log field must be a string"))?;
+                m.insert(from.clone(), to.to_owned());
+            }
+            out.insert(source.to_ascii_lowercase(), m);
+        }
+        Ok(Mappings(out))
+    }
+}
+
 impl Loaded {
+    /// Apply field mappings to every rule whose log source they name (the most specific
+    /// wins: `product/service`, then `product`, then `category`).
+    pub fn apply(&mut self, m: &Mappings) {
+        for r in &mut self.rules {
+            let keys = [
+                format!("{}/{}", r.product, r.service),
+                r.product.clone(),
+                r.category.clone(),
+            ];
+            if let Some(map) = keys.iter().find_map(|k| m.0.get(k)) {
+                r.rename_fields(map);
+            }
+        }
+    }
+
     /// Attach every filter to the rules it names (by `id` or `name`); a filter naming no
     /// loaded rule is an error.
     pub(crate) fn attach_filters(&mut self) {
@@ -594,6 +654,21 @@ pub fn open(path: &Path) -> std::io::Result<Box<dyn Read>> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn field_mappings_rename_what_rules_read() {
+        let mut l = Loaded::default();
+        parse_file(
+            "r.yml",
+            "title: t\nlogsource:\n  product: okta\ndetection:\n  sel:\n    eventType: user.session.start\n  condition: sel\n",
+            &mut l,
+        );
+        let ev = json!({"eventtype": "user.session.start"});
+        assert!(!l.rules[0].matches(&ev, event::field));
+        l.apply(&Mappings::parse("okta:\n  eventType: eventtype\n").unwrap());
+        assert!(l.rules[0].matches(&ev, event::field));
+        assert!(Mappings::parse("okta: [1]").is_err());
+    }
 
     #[test]
     fn filters_exclude_from_the_rules_they_name() {

@@ -623,6 +623,34 @@ impl Rule {
         pick(options).filter(|(_, v)| !v.is_empty())
     }
 
+    /// Rename the fields this rule (and its filters) reads: `map` takes a Sigma field name
+    /// to the log's (a field mapping). Matchers are unchanged; `fieldref` targets are renamed
+    /// too.
+    pub fn rename_fields(&mut self, map: &std::collections::HashMap<String, String>) {
+        let rename = |fc: &mut FieldCond| {
+            if let Some(to) = map.get(&fc.field) {
+                fc.field.clone_from(to);
+            }
+            for m in &mut fc.matchers {
+                if let Matcher::FieldRef(f) = m
+                    && let Some(to) = map.get(f.as_str())
+                {
+                    f.clone_from(to);
+                }
+            }
+        };
+        for (_, s) in &mut self.searches {
+            match s {
+                Search::Map(c) => c.iter_mut().for_each(rename),
+                Search::AnyMap(ms) => ms.iter_mut().flatten().for_each(rename),
+                Search::Keywords(..) => {}
+            }
+        }
+        for f in &mut self.filters {
+            f.rename_fields(map);
+        }
+    }
+
     /// Parse one rule file.
     ///
     /// # Errors
