@@ -10,7 +10,12 @@ Two corpora, built from the real Stratus Red Team records in
 Reports events per second, MB/s, peak RSS and matches for the whole process (reading,
 parsing, matching, report); writes bench-out/logs-results.md.
 
-Usage: python3 scripts/bench_logs.py [--events N] [--runs N]
+The peer: sigma-rust 0.7 (the fastest engine the research could run here), wrapped in a tiny
+binary (scripts/peer-sigma-rust, its own workspace, built into ~/.cache/vendorsec-bench on first
+use, about 5 minutes), on the first 200,000 events of the attack corpus: events per second,
+peak RSS, and agreement of the (line, rule) matches on the rules it loads.
+
+Usage: python3 scripts/bench_logs.py [--events N] [--runs N] [--no-peer]
 """
 import json
 import os
@@ -68,6 +73,73 @@ def corpus(kind):
     return path
 
 
+def peer(vs, rules):
+    src = os.path.join(ROOT, "scripts", "peer-sigma-rust")
+    work = os.path.join(CACHE, "peer-sigma-rust")
+    os.makedirs(os.path.join(work, "src"), exist_ok=True)
+    for f in ("Cargo.toml", os.path.join("src", "main.rs")):
+        with open(os.path.join(src, f)) as a, open(os.path.join(work, f), "w") as b:
+            b.write(a.read())
+    target = os.path.join(CACHE, "peer-target")
+    r = subprocess.run(["cargo", "build", "--release", "-q"], cwd=work,
+                       env=dict(os.environ, CARGO_TARGET_DIR=target), capture_output=True)
+    if r.returncode != 0:
+        return ["(sigma-rust peer did not build: " + r.stderr.decode()[-300:] + ")"]
+    exe = os.path.join(target, "release", "peer-sigma-rust")
+    subset = os.path.join(CACHE, "cloudtrail-attack-200k.jsonl")
+    if not os.path.exists(subset):
+        with open(corpus("attack")) as a, open(subset, "w") as b:
+            for i, line in enumerate(a):
+                if i >= 200_000:
+                    break
+                b.write(line)
+    size = os.path.getsize(subset)
+    pm = os.path.join(CACHE, "peer-matches.tsv")
+    t = time.perf_counter()
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", exe, rules, subset, pm], capture_output=True)
+    pw = time.perf_counter() - t
+    prss = int(p.stderr.decode().strip().splitlines()[-1]) / 1024
+    summary = json.loads(p.stdout.decode().strip().splitlines()[-1])
+    vm = os.path.join(CACHE, "vs-matches.jsonl")
+    t = time.perf_counter()
+    q = subprocess.run(["/usr/bin/time", "-f", "%M", vs, "logs", "hunt", "--rules", rules, subset,
+                        "--format", "json", "--output", os.devnull, "--matches", vm], capture_output=True)
+    vw = time.perf_counter() - t
+    vrss = int(q.stderr.decode().strip().splitlines()[-1]) / 1024
+    ours = set()
+    for line in open(vm):
+        d = json.loads(line)
+        ours.add((d["line"], d["rule"].split("/", 1)[1]))
+    theirs = set()
+    for line in open(pm):
+        n, r = line.rstrip("\n").split("\t")
+        theirs.add((int(n), r))
+    peer_rules = summary["rules_loaded"]
+    both = ours & theirs
+    only_ours = ours - theirs
+    only_theirs = theirs - ours
+    by_rule = {}
+    for _, r in only_ours:
+        by_rule[r] = by_rule.get(r, 0) + 1
+    for _, r in only_theirs:
+        by_rule[r] = by_rule.get(r, 0) - 1
+    diff = ", ".join(f"{r} {'+' if n > 0 else ''}{n}" for r, n in sorted(by_rule.items()))
+    os.remove(vm)
+    os.remove(pm)
+    return [
+        f"Side by side on the first 200,000 events of the attack corpus ({size / 1e6:.0f} MB), the same rules:",
+        "",
+        "| engine | rules loaded | wall | events/s | peak RSS | matches |",
+        "|---|---|---|---|---|---|",
+        f"| vendorsec (whole process) | all | {vw:.2f} s | {200_000 / vw:,.0f} | {vrss:.0f} MiB | {len(ours):,} |",
+        f"| sigma-rust 0.7 (match loop; 1 thread) | {peer_rules} ({len(summary['rules_rejected'])} rejected) | {pw:.2f} s | {200_000 / pw:,.0f} | {prss:.0f} MiB | {len(theirs):,} |",
+        "",
+        f"Agreement: {len(both):,} matches in common; only vendorsec {len(only_ours):,}, only sigma-rust {len(only_theirs):,}"
+        + (f" (by rule, vendorsec minus sigma-rust: {diff})" if diff else "") + ".",
+        "",
+    ]
+
+
 def main():
     subprocess.run(["cargo", "build", "--release", "--locked", "-q", "-p", "vendorsec-cli"], cwd=ROOT, check=True)
     target_dir = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
@@ -92,6 +164,9 @@ def main():
         os.remove(mpath)
         w = statistics.median(walls)
         rows.append(f"| {kind} | {size / 1e6:.0f} MB | {w:.2f} s | {EVENTS / w:,.0f} | {size / 1e6 / w:.0f} | {statistics.median(rsss):.0f} MiB | {matches:,} |")
+    peer_rows = []
+    if "--no-peer" not in sys.argv:
+        peer_rows = peer(vs, rules)
     text = "\n".join([
         "# vendorsec logs hunt",
         "",
@@ -101,6 +176,7 @@ def main():
         "|---|---|---|---|---|---|---|",
         *rows,
         "",
+        *peer_rows,
     ])
     print(text)
     os.makedirs(os.path.join(ROOT, "bench-out"), exist_ok=True)
