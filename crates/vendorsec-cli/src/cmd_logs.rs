@@ -11,6 +11,60 @@ use vendorsec_core::{Diagnostic, DiagnosticKind, RuleMeta, ScanReport, Severity,
 
 use crate::cli::{HuntArgs, LogsArgs, LogsCommand, OutputFormat};
 
+/// The rules to run: `--rules` (or the built-in pack when none), the pack added with
+/// `--with-pack`, field mappings applied.
+fn load_rules(
+    rules: &[std::path::PathBuf],
+    with_pack: bool,
+    mapping: Option<&std::path::Path>,
+) -> anyhow::Result<vendorsec_logs::Loaded> {
+    let mut loaded = if rules.is_empty() {
+        vendorsec_logs::pack::builtin()
+    } else {
+        vendorsec_logs::load(rules)
+    };
+    if with_pack && !rules.is_empty() {
+        let p = vendorsec_logs::pack::builtin();
+        loaded.rules.extend(p.rules);
+        loaded.correlations.extend(p.correlations);
+    }
+    if let Some(m) = mapping {
+        let text =
+            std::fs::read_to_string(m).with_context(|| format!("{}: cannot read", m.display()))?;
+        loaded.apply(
+            &vendorsec_logs::Mappings::parse(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", m.display()))?,
+        );
+    }
+    Ok(loaded)
+}
+
+/// Render a report in the chosen format and say whether a finding fails the run.
+fn render(
+    report: &ScanReport,
+    metas: &[RuleMeta],
+    format: OutputFormat,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let format = match format {
+        OutputFormat::Terminal => vendorsec_report::Format::Terminal,
+        OutputFormat::Json => vendorsec_report::Format::Json,
+        OutputFormat::Sarif => vendorsec_report::Format::Sarif,
+        OutputFormat::Markdown => vendorsec_report::Format::Markdown,
+    };
+    let color = format == vendorsec_report::Format::Terminal
+        && output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let text = vendorsec_report::render(report, metas, format, color);
+    crate::output::write(output, &text)?;
+    Ok(if report.failing() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 pub(crate) fn run(args: &LogsArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         LogsCommand::CheckRules { paths, json } => check_rules(paths, *json),
@@ -107,28 +161,11 @@ fn deliver(sinks: &[Sink], a: &vendorsec_logs::watch::Alert) -> Result<(), Strin
 #[allow(clippy::print_stderr)]
 fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
     use vendorsec_logs::watch::{Alert, Checkpoint, Gate, key, read_new};
-    let mut loaded = if args.rules.is_empty() {
-        vendorsec_logs::pack::builtin()
-    } else {
-        vendorsec_logs::load(&args.rules)
-    };
-    if args.with_pack && !args.rules.is_empty() {
-        let p = vendorsec_logs::pack::builtin();
-        loaded.rules.extend(p.rules);
-        loaded.correlations.extend(p.correlations);
-    }
+    let loaded = load_rules(&args.rules, args.with_pack, args.mapping.as_deref())?;
     for e in &loaded.errors {
         eprintln!(
             "vendorsec: {}:{}: rule not loaded: {}",
             e.path, e.line, e.reason
-        );
-    }
-    if let Some(m) = &args.mapping {
-        let text =
-            std::fs::read_to_string(m).with_context(|| format!("{}: cannot read", m.display()))?;
-        loaded.apply(
-            &vendorsec_logs::Mappings::parse(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", m.display()))?,
         );
     }
     if loaded.rules.is_empty() {
@@ -420,23 +457,7 @@ fn secrets(args: &crate::cli::LogSecretsArgs) -> anyhow::Result<ExitCode> {
     };
     report.sort();
     let metas = crate::cmd_rules::rule_metas(&engine);
-    let format = match args.format {
-        OutputFormat::Terminal => vendorsec_report::Format::Terminal,
-        OutputFormat::Json => vendorsec_report::Format::Json,
-        OutputFormat::Sarif => vendorsec_report::Format::Sarif,
-        OutputFormat::Markdown => vendorsec_report::Format::Markdown,
-    };
-    let color = format == vendorsec_report::Format::Terminal
-        && args.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
-    let text = vendorsec_report::render(&report, &metas, format, color);
-    crate::output::write(args.output.as_deref(), &text)?;
-    Ok(if report.failing() > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    render(&report, &metas, args.format, args.output.as_deref())
 }
 
 fn check_rules(paths: &[std::path::PathBuf], json: bool) -> anyhow::Result<ExitCode> {
@@ -489,24 +510,7 @@ fn check_rules(paths: &[std::path::PathBuf], json: bool) -> anyhow::Result<ExitC
 
 fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let mut loaded = if args.rules.is_empty() {
-        vendorsec_logs::pack::builtin()
-    } else {
-        vendorsec_logs::load(&args.rules)
-    };
-    if args.with_pack && !args.rules.is_empty() {
-        let p = vendorsec_logs::pack::builtin();
-        loaded.rules.extend(p.rules);
-        loaded.correlations.extend(p.correlations);
-    }
-    if let Some(m) = &args.mapping {
-        let text =
-            std::fs::read_to_string(m).with_context(|| format!("{}: cannot read", m.display()))?;
-        loaded.apply(
-            &vendorsec_logs::Mappings::parse(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", m.display()))?,
-        );
-    }
+    let loaded = load_rules(&args.rules, args.with_pack, args.mapping.as_deref())?;
     if loaded.rules.is_empty() {
         anyhow::bail!(
             "no rule loaded from {} path(s) ({} refused; see `vendorsec logs check-rules`)",
@@ -735,21 +739,5 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
             references: Vec::new(),
         })
         .collect();
-    let format = match args.format {
-        OutputFormat::Terminal => vendorsec_report::Format::Terminal,
-        OutputFormat::Json => vendorsec_report::Format::Json,
-        OutputFormat::Sarif => vendorsec_report::Format::Sarif,
-        OutputFormat::Markdown => vendorsec_report::Format::Markdown,
-    };
-    let color = format == vendorsec_report::Format::Terminal
-        && args.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
-    let text = vendorsec_report::render(&report, &metas, format, color);
-    crate::output::write(args.output.as_deref(), &text)?;
-    Ok(if report.failing() > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    render(&report, &metas, args.format, args.output.as_deref())
 }

@@ -264,6 +264,24 @@ pub struct Smell {
     pub column: u64,
 }
 
+impl Smell {
+    /// A smell at a node, its text (one line, at most 160 characters) as evidence.
+    pub(crate) fn at(kind: &'static str, n: Node<'_>, src: &[u8], about_passwords: bool) -> Smell {
+        let pos = n.start_position();
+        let ev: String = text(n, src)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        Smell {
+            kind,
+            evidence: ev.chars().take(160).collect(),
+            about_passwords,
+            line: pos.row as u64 + 1,
+            column: pos.column as u64 + 1,
+        }
+    }
+}
+
 fn string_arg(n: Node<'_>, src: &[u8]) -> Option<String> {
     let args = n.child_by_field_name("arguments")?;
     let first = args.named_child(0)?;
@@ -310,18 +328,7 @@ pub fn java_smells(source: &[u8]) -> Vec<Smell> {
     };
     let mut out = Vec::new();
     let mut push = |kind: &'static str, n: Node<'_>, about_passwords: bool| {
-        let pos = n.start_position();
-        let ev: String = text(n, source)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        out.push(Smell {
-            kind,
-            evidence: ev.chars().take(160).collect(),
-            about_passwords,
-            line: pos.row as u64 + 1,
-            column: pos.column as u64 + 1,
-        });
+        out.push(Smell::at(kind, n, source, about_passwords));
     };
     for n in nodes(tree.root_node()) {
         match n.kind() {

@@ -331,18 +331,7 @@ pub fn kotlin_smells(source: &[u8]) -> Vec<Smell> {
     };
     let mut out = Vec::new();
     let mut push = |kind: &'static str, n: Node<'_>, about_passwords: bool| {
-        let pos = n.start_position();
-        let ev: String = text(n, source)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        out.push(Smell {
-            kind,
-            evidence: ev.chars().take(160).collect(),
-            about_passwords,
-            line: pos.row as u64 + 1,
-            column: pos.column as u64 + 1,
-        });
+        out.push(Smell::at(kind, n, source, about_passwords));
     };
     for n in nodes(tree.root_node()) {
         match n.kind() {

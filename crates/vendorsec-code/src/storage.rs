@@ -49,14 +49,9 @@ const PROTECTED: [&str; 6] = [
 ];
 
 fn smell(n: Node<'_>, src: &[u8], what: String) -> Smell {
-    let pos = n.start_position();
-    let _ = src;
     Smell {
-        kind: "plaintext-credential-storage",
         evidence: what,
-        about_passwords: false,
-        line: pos.row as u64 + 1,
-        column: pos.column as u64 + 1,
+        ..Smell::at("plaintext-credential-storage", n, src, false)
     }
 }
 

@@ -431,6 +431,21 @@ fn union(a: Option<Anchors>, b: Option<Anchors>) -> Option<Anchors> {
 }
 
 impl Rule {
+    /// The searches an `of` pattern names (`them`: all but those starting with `_`).
+    fn chosen(&self, pat: &str) -> Vec<&Search> {
+        self.searches
+            .iter()
+            .filter(|(name, _)| {
+                if pat == "them" {
+                    !name.starts_with('_')
+                } else {
+                    glob_match(pat, name)
+                }
+            })
+            .map(|(_, s)| s)
+            .collect()
+    }
+
     fn search_anchors(&self, s: &Search) -> Option<Anchors> {
         let map = |conds: &[FieldCond]| -> Option<Anchors> {
             let options: Vec<Anchors> = conds
@@ -479,16 +494,9 @@ impl Rule {
             Cond::Not(_) => None,
             Cond::Of(n, pat) => {
                 let chosen: Vec<Option<Anchors>> = self
-                    .searches
-                    .iter()
-                    .filter(|(name, _)| {
-                        if pat == "them" {
-                            !name.starts_with('_')
-                        } else {
-                            glob_match(pat, name)
-                        }
-                    })
-                    .map(|(_, s)| self.search_anchors(s))
+                    .chosen(pat)
+                    .into_iter()
+                    .map(|s| self.search_anchors(s))
                     .collect();
                 if chosen.is_empty() {
                     return None;
@@ -561,18 +569,7 @@ impl Rule {
             }
             Cond::Not(_) => Vec::new(),
             Cond::Of(n, pat) => {
-                let chosen: Vec<&Search> = self
-                    .searches
-                    .iter()
-                    .filter(|(name, _)| {
-                        if pat == "them" {
-                            !name.starts_with('_')
-                        } else {
-                            glob_match(pat, name)
-                        }
-                    })
-                    .map(|(_, s)| s)
-                    .collect();
+                let chosen = self.chosen(pat);
                 if *n == 0 {
                     chosen
                         .iter()
@@ -817,18 +814,7 @@ impl Rule {
             Cond::Or(a, b) => self.eval(a, event, lookup) || self.eval(b, event, lookup),
             Cond::Not(a) => !self.eval(a, event, lookup),
             Cond::Of(n, pat) => {
-                let chosen: Vec<&Search> = self
-                    .searches
-                    .iter()
-                    .filter(|(name, _)| {
-                        if pat == "them" {
-                            !name.starts_with('_')
-                        } else {
-                            glob_match(pat, name)
-                        }
-                    })
-                    .map(|(_, s)| s)
-                    .collect();
+                let chosen = self.chosen(pat);
                 if *n == 0 {
                     !chosen.is_empty() && chosen.iter().all(|s| self.search_hit(s, event, lookup))
                 } else {
