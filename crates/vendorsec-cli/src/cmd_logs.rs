@@ -226,8 +226,12 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
                     } else {
                         rule.name.clone()
                     };
-                    for f in engine.feed(m.rule, &rname, &m.event, None) {
+                    for f in engine.feed_at(m.rule, &rname, &m.event, None, (name, line)) {
                         let c = &engine.correlations()[f.correlation];
+                        let at = f.place.as_ref().map_or(at, |p| vendorsec_logs::At {
+                            line: p.1,
+                            index: None,
+                        });
                         let fd = vendorsec_logs::correlation_finding(c, name, at, &f);
                         alerts.push(Alert {
                             rule: fd.rule,
@@ -345,6 +349,33 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
                     eprintln!("vendorsec: alert not delivered: {e}");
                     failed = true;
                 }
+            }
+        }
+        // Windows whose end has passed (absence conditions), by the latest event time.
+        let latest = engine.latest();
+        for f in engine.flush_before(latest) {
+            let c = &engine.correlations()[f.correlation];
+            let (log, line) = f.place.clone().unwrap_or_default();
+            let fd = vendorsec_logs::correlation_finding(
+                c,
+                &log,
+                vendorsec_logs::At { line, index: None },
+                &f,
+            );
+            let a = Alert {
+                rule: fd.rule,
+                title: c.title.clone(),
+                level: c.level.clone(),
+                log,
+                line,
+                summary: fd.evidence,
+                fingerprint: fd.fingerprint,
+            };
+            if gate.admit(&a, now())
+                && let Err(e) = deliver(&sinks, &a)
+            {
+                eprintln!("vendorsec: alert not delivered: {e}");
+                failed = true;
             }
         }
         if let Some(fs) = &first_seen {
@@ -595,9 +626,12 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
                     } else {
                         rule.name.clone()
                     };
-                    for f in engine.feed(m.rule, &rname, &m.event, None) {
+                    for f in engine.feed_at(m.rule, &rname, &m.event, None, (&name, m.at.line)) {
                         let c = &engine.correlations()[f.correlation];
-                        findings.push(vendorsec_logs::correlation_finding(c, &name, m.at, &f));
+                        let (log, line) =
+                            f.place.clone().unwrap_or_else(|| (name.clone(), m.at.line));
+                        let at = vendorsec_logs::At { line, index: None };
+                        findings.push(vendorsec_logs::correlation_finding(c, &log, at, &f));
                     }
                     if !engine.reports(m.rule) {
                         return;
@@ -640,6 +674,17 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
                 ),
             ));
         }
+    }
+    // Windows judged at the end (absence conditions).
+    for f in engine.flush() {
+        let c = &engine.correlations()[f.correlation];
+        let (log, line) = f.place.clone().unwrap_or_default();
+        findings.push(vendorsec_logs::correlation_finding(
+            c,
+            &log,
+            vendorsec_logs::At { line, index: None },
+            &f,
+        ));
     }
     if let Some(mut w) = matches_out {
         w.flush().context("writing --matches")?;

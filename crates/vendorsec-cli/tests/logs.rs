@@ -542,3 +542,40 @@ fn first_seen_countries_across_runs() {
     assert_eq!(f[0]["locations"][0]["line"], 2);
     assert!(f[0]["message"].as_str().unwrap().contains("BR (known: DE)"));
 }
+
+#[test]
+fn absence_correlations_are_judged_when_windows_close() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("quiet.yml"),
+        "title: Heartbeat\nname: heartbeat\nlogsource:\n  product: monitoring\ndetection:\n  sel:\n    event: heartbeat\n  condition: sel\n---\ntitle: Host went quiet\nname: host_quiet\nlevel: medium\ncorrelation:\n  type: event_count\n  rules: [heartbeat]\n  group-by: [host]\n  timespan: 10m\n  condition:\n    lt: 2\n",
+    )
+    .unwrap();
+    let ev = |h: &str, t: &str| {
+        format!(r#"{{"event":"heartbeat","host":"{h}","timestamp":"2026-11-30T10:{t}:00Z"}}"#)
+    };
+    std::fs::write(
+        dir.path().join("beats.jsonl"),
+        [ev("a", "00"), ev("a", "05"), ev("b", "06")].join("\n") + "\n",
+    )
+    .unwrap();
+    let r = json(&run(
+        dir.path(),
+        &[
+            "logs",
+            "hunt",
+            "--rules",
+            "quiet.yml",
+            "beats.jsonl",
+            "--format",
+            "json",
+        ],
+        None,
+    ));
+    let f = r["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["rule"], "sigma/host_quiet");
+    assert_eq!(f[0]["data"]["group"], "host=b");
+    assert_eq!(f[0]["locations"][0]["origin"], "beats.jsonl");
+    assert_eq!(f[0]["locations"][0]["line"], 3);
+}

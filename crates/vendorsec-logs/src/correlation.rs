@@ -2,9 +2,12 @@
 //! `temporal_ordered` over the matches of base rules, grouped by fields (with `aliases`),
 //! within a `timespan`, each event timed by its source's time field.
 //!
-//! Conditions `gt`, `gte` and `eq` fire when the matching event arrives (once per group and
-//! window: the group's window starts afresh after firing); `lt`, `lte` and `neq` need the end
-//! of a window (an absence) and are refused with that reason for now.
+//! Conditions `gt`, `gte` and `eq` alone fire when the matching event arrives (a sliding
+//! window; once per group and window: the group's window starts afresh after firing). With
+//! `lt`, `lte` or `neq` (too few events: an absence) the windows are tumbling and judged when
+//! they close — when a later event of the group falls outside, when [`Engine::flush_before`]
+//! passes their end, or at [`Engine::flush`] — and only groups that had at least one event
+//! are known.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -121,9 +124,11 @@ impl Correlation {
                 if !["gt", "gte", "eq", "lt", "lte", "neq"].contains(&k.as_str()) {
                     return Err(err(format!("unknown condition operator `{k}`")));
                 }
-                if ["lt", "lte", "neq"].contains(&k.as_str()) {
+                if ["lt", "lte", "neq"].contains(&k.as_str())
+                    && !matches!(kind, Kind::EventCount | Kind::ValueCount)
+                {
                     return Err(err(format!(
-                        "condition `{k}` needs the end of a window (an absence), not supported yet"
+                        "condition `{k}` applies to event_count and value_count only"
                     )));
                 }
                 let n = scalar_text(x)
@@ -173,8 +178,19 @@ impl Correlation {
             "gt" => n > *v,
             "gte" => n >= *v,
             "eq" => (n - *v).abs() < f64::EPSILON,
+            "lt" => n < *v,
+            "lte" => n <= *v,
+            "neq" => (n - *v).abs() >= f64::EPSILON,
             _ => false,
         })
+    }
+
+    /// Judged when a window closes (an absence condition is present).
+    #[must_use]
+    pub fn windowed(&self) -> bool {
+        self.condition
+            .iter()
+            .any(|(op, _)| matches!(op.as_str(), "lt" | "lte" | "neq"))
     }
 }
 
@@ -239,6 +255,8 @@ pub struct Fired {
     /// Event times (seconds) of the window.
     pub first: f64,
     pub last: f64,
+    /// For a window judged when it closed: where its last event was (log, line).
+    pub place: Option<(String, u64)>,
 }
 
 #[derive(Debug, Default)]
@@ -247,6 +265,32 @@ struct Group {
     times: VecDeque<(f64, String)>,
     /// Latest time per referenced rule (temporal).
     latest: HashMap<usize, f64>,
+    /// Tumbling windows: where the last event was.
+    place: Option<(String, u64)>,
+}
+
+/// Judge a tumbling window that closed, and empty it.
+fn close(ci: usize, c: &Correlation, key: &str, g: &mut Group) -> Option<Fired> {
+    let n = if c.kind == Kind::EventCount {
+        g.times.len()
+    } else {
+        let mut vals: Vec<&str> = g.times.iter().map(|x| x.1.as_str()).collect();
+        vals.sort_unstable();
+        vals.dedup();
+        vals.len()
+    };
+    let first = g.times.front().map_or(0.0, |x| x.0);
+    let last = g.times.back().map_or(0.0, |x| x.0);
+    g.times.clear();
+    #[allow(clippy::cast_precision_loss)]
+    c.satisfied(n as f64).then(|| Fired {
+        correlation: ci,
+        group: key.to_owned(),
+        count: n,
+        first,
+        last,
+        place: g.place.take(),
+    })
 }
 
 /// Correlation state over a stream of base-rule matches.
@@ -258,6 +302,8 @@ pub struct Engine {
     state: Vec<HashMap<String, Group>>,
     /// Bound on groups per correlation (the oldest are dropped beyond it).
     max_groups: usize,
+    /// The latest event time fed (seconds).
+    latest: f64,
 }
 
 impl Engine {
@@ -287,6 +333,7 @@ impl Engine {
             refs,
             state: (0..n).map(|_| HashMap::new()).collect(),
             max_groups: 100_000,
+            latest: f64::NEG_INFINITY,
         })
     }
 
@@ -322,7 +369,7 @@ impl Engine {
                     .collect();
                 gm.insert(
                     k.clone(),
-                    serde_json::json!({"times": times, "latest": latest}),
+                    serde_json::json!({"times": times, "latest": latest, "place": g.place}),
                 );
             }
             out.insert(Self::label(c), Value::Object(gm));
@@ -364,9 +411,40 @@ impl Engine {
                         group.latest.insert(i, t);
                     }
                 }
+                group.place = g
+                    .get("place")
+                    .and_then(Value::as_array)
+                    .and_then(|p| Some((p.first()?.as_str()?.to_owned(), p.get(1)?.as_u64()?)));
                 self.state[ci].insert(k.clone(), group);
             }
         }
+    }
+
+    /// Close every tumbling window whose end is before `t` (seconds) and judge it.
+    pub fn flush_before(&mut self, t: f64) -> Vec<Fired> {
+        let mut out = Vec::new();
+        for (ci, c) in self.correlations.iter().enumerate() {
+            if !c.windowed() {
+                continue;
+            }
+            for (k, g) in &mut self.state[ci] {
+                if g.times.front().is_some_and(|x| x.0 + c.timespan < t) {
+                    out.extend(close(ci, c, k, g));
+                }
+            }
+        }
+        out
+    }
+
+    /// The latest event time fed, in seconds (for [`Engine::flush_before`] while following).
+    #[must_use]
+    pub fn latest(&self) -> f64 {
+        self.latest
+    }
+
+    /// Close and judge every open tumbling window (the end of the input).
+    pub fn flush(&mut self) -> Vec<Fired> {
+        self.flush_before(f64::INFINITY)
     }
 
     /// Whether any correlation references this base rule.
@@ -403,10 +481,23 @@ impl Engine {
         ev: &Value,
         time_field: Option<&str>,
     ) -> Vec<Fired> {
+        self.feed_at(rule, rule_name, ev, time_field, ("", 0))
+    }
+
+    /// [`Engine::feed`], with the event's place (log, line) kept for windows judged later.
+    pub fn feed_at(
+        &mut self,
+        rule: usize,
+        rule_name: &str,
+        ev: &Value,
+        time_field: Option<&str>,
+        place: (&str, u64),
+    ) -> Vec<Fired> {
         let mut out = Vec::new();
         let Some(t) = event::time(ev, time_field).and_then(seconds) else {
             return out;
         };
+        self.latest = self.latest.max(t);
         for ci in 0..self.correlations.len() {
             let Some(pos) = self.refs[ci].iter().position(|r| *r == rule) else {
                 continue;
@@ -451,6 +542,15 @@ impl Engine {
                     if kind == Kind::ValueCount && value.is_none() {
                         continue;
                     }
+                    if self.correlations[ci].windowed() {
+                        // Tumbling window: a later event outside it closes it.
+                        if g.times.front().is_some_and(|x| t > x.0 + span) {
+                            out.extend(close(ci, &self.correlations[ci], &key, g));
+                        }
+                        g.times.push_back((t, value.unwrap_or_default()));
+                        g.place = Some((place.0.to_owned(), place.1));
+                        continue;
+                    }
                     g.times.push_back((t, value.unwrap_or_default()));
                     while g.times.front().is_some_and(|x| x.0 < t - span) {
                         g.times.pop_front();
@@ -472,6 +572,7 @@ impl Engine {
                             count: n,
                             first,
                             last: t,
+                            place: None,
                         });
                         g.times.clear();
                     }
@@ -496,6 +597,7 @@ impl Engine {
                             count: self.refs[ci].len(),
                             first,
                             last: t,
+                            place: None,
                         });
                         g.latest.clear();
                     }
@@ -617,13 +719,42 @@ mod tests {
     }
 
     #[test]
+    fn absence_conditions_judge_closed_windows() {
+        // Fewer than 2 heartbeats from a host in 10 minutes.
+        let c = corr(
+            "title: quiet\ncorrelation:\n  type: event_count\n  rules: [beat]\n  group-by: [host]\n  timespan: 10m\n  condition:\n    lt: 2\n",
+        );
+        let mut e = Engine::new(vec![c], &|_| Some(0)).unwrap();
+        let ev = |h: &str, t: &str| json!({"host": h, "eventTime": t});
+        let mut fired = Vec::new();
+        fired.extend(e.feed_at(0, "beat", &ev("a", "2024-01-01T00:00:00Z"), None, ("l", 1)));
+        fired.extend(e.feed_at(0, "beat", &ev("a", "2024-01-01T00:05:00Z"), None, ("l", 2)));
+        fired.extend(e.feed_at(0, "beat", &ev("b", "2024-01-01T00:06:00Z"), None, ("l", 3)));
+        // a's next beat comes late: its first window (2 beats) is fine, nothing fires yet.
+        fired.extend(e.feed_at(0, "beat", &ev("a", "2024-01-01T00:30:00Z"), None, ("l", 4)));
+        assert!(fired.is_empty(), "{fired:?}");
+        // b's window (1 beat) closes once time passes its end; a's second window at the end.
+        let closed = e.flush_before(seconds(&json!("2024-01-01T00:20:00Z")).unwrap());
+        assert_eq!(closed.len(), 1);
+        assert_eq!(
+            (closed[0].group.as_str(), closed[0].place.clone()),
+            ("host=b", Some(("l".to_owned(), 3)))
+        );
+        let end = e.flush();
+        assert_eq!(end.len(), 1);
+        assert_eq!(end[0].group, "host=a");
+    }
+
+    #[test]
     fn refusals() {
         let v: Value = serde_saphyr::from_str("title: x\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: 5m\n  condition:\n    lt: 3\n").unwrap();
+        assert!(Correlation::parse("c.yml", 1, &v).is_ok());
+        let v: Value = serde_saphyr::from_str("title: x\ncorrelation:\n  type: temporal\n  rules: [a]\n  timespan: 5m\n  condition:\n    lt: 3\n").unwrap();
         assert!(
             Correlation::parse("c.yml", 1, &v)
                 .unwrap_err()
                 .reason
-                .contains("end of a window")
+                .contains("event_count and value_count only")
         );
         let v: Value = serde_saphyr::from_str("title: x\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: 5 minutes\n  condition:\n    gt: 3\n").unwrap();
         assert!(
