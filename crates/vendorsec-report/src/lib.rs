@@ -51,8 +51,20 @@ fn summary_line(report: &ScanReport) -> String {
         .map(|(s, n)| format!("{n} {s}"))
         .collect();
     let s = &report.stats;
+    // What was read, when something was (a probe reads no files).
+    let read = if s.blobs_scanned > 0 || s.bytes_scanned > 0 || s.archives > 0 {
+        format!(
+            " · {} blobs, {:.1} MB scanned, {} binary skipped, {} archives",
+            s.blobs_scanned,
+            s.bytes_scanned as f64 / 1e6,
+            s.blobs_binary,
+            s.archives
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "{} finding{}{} · {} blobs, {:.1} MB scanned, {} binary skipped, {} archives · {} suppressed · {} diagnostic{} · {:.2}s",
+        "{} finding{}{}{read} · {} suppressed · {} diagnostic{} · {:.2}s",
         report.findings.len(),
         if report.findings.len() == 1 { "" } else { "s" },
         if counts.is_empty() {
@@ -60,10 +72,6 @@ fn summary_line(report: &ScanReport) -> String {
         } else {
             format!(" ({})", counts.join(", "))
         },
-        s.blobs_scanned,
-        s.bytes_scanned as f64 / 1e6,
-        s.blobs_binary,
-        s.archives,
         s.suppressed,
         report.diagnostics.len(),
         if report.diagnostics.len() == 1 {
