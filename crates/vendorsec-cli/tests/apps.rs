@@ -3,7 +3,10 @@
 
 mod common;
 
-use common::{json, rule_at, rule_severity_at, sorted_findings, zip_of};
+use common::{
+    json, rule_at, rule_guideline_line, rule_severity_at, rule_severity_line, shown,
+    sorted_findings, zip_of,
+};
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -700,19 +703,7 @@ fn java_crypto_and_tls_smells_anywhere_in_the_tree() {
     )
     .unwrap();
     let r = json(&run(dir.path(), &["scan", "src", "--format", "json"]));
-    let got: Vec<String> = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}",
-                f["rule"].as_str().unwrap(),
-                f["guideline"].as_str().unwrap(),
-                f["locations"][0]["line"]
-            )
-        })
-        .collect();
+    let got = shown(&r, rule_guideline_line);
     // The MD5 of an ETag is not a password hash: not reported.
     assert_eq!(
         got,
@@ -770,19 +761,7 @@ fn admin_endpoints_without_websudo() {
     )
     .unwrap();
     let r = json(&run(dir.path(), &["scan", "p2", "--format", "json"]));
-    let got: Vec<String> = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}",
-                f["rule"].as_str().unwrap(),
-                f["severity"].as_str().unwrap(),
-                f["locations"][0]["line"]
-            )
-        })
-        .collect();
+    let got = shown(&r, rule_severity_line);
     assert_eq!(got, vec!["p2/admin-without-websudo medium 4"]);
 }
 
@@ -803,19 +782,7 @@ fn spring_security_ignoring_the_apps_own_urls() {
     )
     .unwrap();
     let r = json(&run(dir.path(), &["scan", "acsb", "--format", "json"]));
-    let got: Vec<String> = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}:{}",
-                f["rule"].as_str().unwrap(),
-                f["locations"][0]["origin"].as_str().unwrap(),
-                f["locations"][0]["line"]
-            )
-        })
-        .collect();
+    let got = shown(&r, rule_at);
     assert_eq!(
         got,
         vec!["connect/security-ignored-path acsb/src/main/java/x/Security.java:4"]

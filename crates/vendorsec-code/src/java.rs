@@ -757,15 +757,7 @@ mod rest_tests {
 "#;
         let got: Vec<String> = java_rest_calls(src)
             .iter()
-            .map(|c| {
-                format!(
-                    "{} {} l{}{}",
-                    c.method,
-                    c.path.as_deref().unwrap_or("UNRESOLVED"),
-                    c.line,
-                    if c.as_user { " asUser" } else { "" }
-                )
-            })
+            .map(crate::RestCall::summary)
             .collect();
         assert_eq!(
             got,

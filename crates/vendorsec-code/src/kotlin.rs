@@ -468,15 +468,7 @@ class S(private val clients: AtlassianHostRestClients, private val webClient: We
 "#;
         let got: Vec<String> = kotlin_rest_calls(src)
             .iter()
-            .map(|c| {
-                format!(
-                    "{} {} l{}{}",
-                    c.method,
-                    c.path.as_deref().unwrap_or("UNRESOLVED"),
-                    c.line,
-                    if c.as_user { " asUser" } else { "" }
-                )
-            })
+            .map(crate::RestCall::summary)
             .collect();
         assert_eq!(
             got,

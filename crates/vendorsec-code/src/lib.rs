@@ -105,6 +105,20 @@ pub struct RestCall {
     pub as_user: bool,
 }
 
+#[cfg(test)]
+impl RestCall {
+    /// `METHOD path lLINE[ asUser]` (the path `UNRESOLVED` when not stated), for tests.
+    pub(crate) fn summary(&self) -> String {
+        format!(
+            "{} {} l{}{}",
+            self.method,
+            self.path.as_deref().unwrap_or("UNRESOLVED"),
+            self.line,
+            if self.as_user { " asUser" } else { "" }
+        )
+    }
+}
+
 /// Most nodes visited in one tree (a bound against pathological input).
 const NODE_LIMIT: usize = 4_000_000;
 
@@ -669,16 +683,7 @@ mod tests {
     fn calls(src: &str, lang: Lang) -> Vec<String> {
         rest_calls(src.as_bytes(), lang)
             .iter()
-            .map(|c| {
-                format!(
-                    "{:?} {} {} l{}{}",
-                    c.api,
-                    c.method,
-                    c.path.as_deref().unwrap_or("UNRESOLVED"),
-                    c.line,
-                    if c.as_user { " asUser" } else { "" }
-                )
-            })
+            .map(|c| format!("{:?} {}", c.api, c.summary()))
             .collect()
     }
 

@@ -62,3 +62,33 @@ pub(crate) fn sorted_findings(report: &Value, show: fn(&Value) -> String) -> Vec
     v.sort();
     v
 }
+
+/// Every finding of a JSON report through `show`, in report order.
+pub(crate) fn shown(report: &Value, show: fn(&Value) -> String) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(show)
+        .collect()
+}
+
+/// `rule severity line` of a finding's first location.
+pub(crate) fn rule_severity_line(f: &Value) -> String {
+    format!(
+        "{} {} {}",
+        f["rule"].as_str().unwrap(),
+        f["severity"].as_str().unwrap(),
+        f["locations"][0]["line"]
+    )
+}
+
+/// `rule guideline line` of a finding's first location.
+pub(crate) fn rule_guideline_line(f: &Value) -> String {
+    format!(
+        "{} {} {}",
+        f["rule"].as_str().unwrap(),
+        f["guideline"].as_str().unwrap(),
+        f["locations"][0]["line"]
+    )
+}
