@@ -71,6 +71,9 @@ pub(crate) enum LogsCommand {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Values for `|expand` placeholders (YAML: name → list of values).
+        #[arg(long, value_name = "FILE")]
+        placeholders: Option<PathBuf>,
     },
     /// Run Sigma rules over log files (JSON lines, JSON arrays, CloudTrail Records files,
     /// gzip; `-` for standard input): every match is a finding at the log file and line.
@@ -124,6 +127,10 @@ pub(crate) struct WatchArgs {
     /// Field mappings (YAML): per log source, Sigma field → field in these logs.
     #[arg(long, value_name = "FILE")]
     pub(crate) mapping: Option<PathBuf>,
+    /// Values for `|expand` placeholders (YAML: name → list of values); without it a rule
+    /// using a placeholder does not load, as the Sigma specification requires.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) placeholders: Option<PathBuf>,
     /// Take each record's event from this field (dotted path).
     #[arg(long, value_name = "FIELD")]
     pub(crate) event_path: Option<String>,
@@ -173,6 +180,10 @@ pub(crate) struct HuntArgs {
     /// Field mappings (YAML): per log source, Sigma field → field in these logs.
     #[arg(long, value_name = "FILE")]
     pub(crate) mapping: Option<PathBuf>,
+    /// Values for `|expand` placeholders (YAML: name → list of values); without it a rule
+    /// using a placeholder does not load, as the Sigma specification requires.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) placeholders: Option<PathBuf>,
     /// Take each record's event from this field (dotted path), for logs wrapped by a
     /// shipper or a test harness (`event`, `_source`, `result`).
     #[arg(long, value_name = "FIELD")]

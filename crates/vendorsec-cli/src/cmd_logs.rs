@@ -17,11 +17,12 @@ fn load_rules(
     rules: &[std::path::PathBuf],
     with_pack: bool,
     mapping: Option<&std::path::Path>,
+    placeholders: Option<&std::path::Path>,
 ) -> anyhow::Result<vendorsec_logs::Loaded> {
     let mut loaded = if rules.is_empty() {
         vendorsec_logs::pack::builtin()
     } else {
-        vendorsec_logs::load(rules)
+        vendorsec_logs::load_with(rules, &read_placeholders(placeholders)?)
     };
     if with_pack && !rules.is_empty() {
         let p = vendorsec_logs::pack::builtin();
@@ -37,6 +38,18 @@ fn load_rules(
         );
     }
     Ok(loaded)
+}
+
+/// The placeholder values of `--placeholders FILE` (none without it).
+fn read_placeholders(
+    path: Option<&std::path::Path>,
+) -> anyhow::Result<vendorsec_logs::Placeholders> {
+    let Some(p) = path else {
+        return Ok(vendorsec_logs::Placeholders::default());
+    };
+    let text =
+        std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
+    vendorsec_logs::Placeholders::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
 }
 
 /// Render a report in the chosen format and say whether a finding fails the run.
@@ -67,7 +80,11 @@ fn render(
 
 pub(crate) fn run(args: &LogsArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
-        LogsCommand::CheckRules { paths, json } => check_rules(paths, *json),
+        LogsCommand::CheckRules {
+            paths,
+            json,
+            placeholders,
+        } => check_rules(paths, *json, placeholders.as_deref()),
         LogsCommand::Hunt(h) => hunt(h),
         LogsCommand::Secrets(a) => secrets(a),
         LogsCommand::Watch(w) => watch(w),
@@ -161,7 +178,12 @@ fn deliver(sinks: &[Sink], a: &vendorsec_logs::watch::Alert) -> Result<(), Strin
 #[allow(clippy::print_stderr)]
 fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
     use vendorsec_logs::watch::{Alert, Checkpoint, Gate, key, read_new};
-    let loaded = load_rules(&args.rules, args.with_pack, args.mapping.as_deref())?;
+    let loaded = load_rules(
+        &args.rules,
+        args.with_pack,
+        args.mapping.as_deref(),
+        args.placeholders.as_deref(),
+    )?;
     for e in &loaded.errors {
         eprintln!(
             "vendorsec: {}:{}: rule not loaded: {}",
@@ -491,8 +513,12 @@ fn secrets(args: &crate::cli::LogSecretsArgs) -> anyhow::Result<ExitCode> {
     render(&report, &metas, args.format, args.output.as_deref())
 }
 
-fn check_rules(paths: &[std::path::PathBuf], json: bool) -> anyhow::Result<ExitCode> {
-    let loaded = vendorsec_logs::load(paths);
+fn check_rules(
+    paths: &[std::path::PathBuf],
+    json: bool,
+    placeholders: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let loaded = vendorsec_logs::load_with(paths, &read_placeholders(placeholders)?);
     let mut out = String::new();
     if json {
         let v = serde_json::json!({
@@ -541,7 +567,12 @@ fn check_rules(paths: &[std::path::PathBuf], json: bool) -> anyhow::Result<ExitC
 
 fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let loaded = load_rules(&args.rules, args.with_pack, args.mapping.as_deref())?;
+    let loaded = load_rules(
+        &args.rules,
+        args.with_pack,
+        args.mapping.as_deref(),
+        args.placeholders.as_deref(),
+    )?;
     if loaded.rules.is_empty() {
         anyhow::bail!(
             "no rule loaded from {} path(s) ({} refused; see `vendorsec logs check-rules`)",

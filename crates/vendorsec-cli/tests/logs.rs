@@ -579,3 +579,70 @@ fn absence_correlations_are_judged_when_windows_close() {
     assert_eq!(f[0]["locations"][0]["origin"], "beats.jsonl");
     assert_eq!(f[0]["locations"][0]["line"], 3);
 }
+
+#[test]
+fn placeholders_come_from_the_file_given_or_the_rule_does_not_load() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("foreign.yml"),
+        "title: Console login from outside our countries\nlevel: high\nlogsource:\n  product: aws\n  service: cloudtrail\ndetection:\n  selection:\n    eventName: ConsoleLogin\n  ours:\n    additionalEventData.country|expand: '%OurCountries%'\n  condition: selection and not ours\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("ph.yml"), "OurCountries: [DE, FR]\n").unwrap();
+    std::fs::write(
+        dir.path().join("log.jsonl"),
+        [
+            r#"{"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","userIdentity":{"type":"IAMUser"},"additionalEventData":{"country":"DE"}}"#,
+            r#"{"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","userIdentity":{"type":"IAMUser"},"additionalEventData":{"country":"KP"}}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = run(dir.path(), &["logs", "check-rules", "foreign.yml"], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("foreign.yml:9: not loaded: ours: `expand` placeholder %OurCountries% has no values configured"),
+        "{text}"
+    );
+    let out = run(
+        dir.path(),
+        &[
+            "logs",
+            "check-rules",
+            "foreign.yml",
+            "--placeholders",
+            "ph.yml",
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = run(
+        dir.path(),
+        &[
+            "logs",
+            "hunt",
+            "--rules",
+            "foreign.yml",
+            "--placeholders",
+            "ph.yml",
+            "log.jsonl",
+            "-f",
+            "json",
+        ],
+        None,
+    );
+    let v = json(&out);
+    let lines: Vec<u64> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["locations"][0]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![2], "{v}");
+}

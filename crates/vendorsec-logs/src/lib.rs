@@ -24,7 +24,7 @@ use serde_json::Value;
 use vendorsec_core::redact::fingerprint;
 use vendorsec_core::{Confidence, Finding, Location, Origin, Severity};
 
-pub use rule::{LoadError, Rule};
+pub use rule::{LoadError, Placeholders, Rule};
 pub use source::{At, Problem};
 
 /// Rules that loaded and files that did not.
@@ -149,7 +149,7 @@ fn documents(text: &str) -> Vec<(u64, String)> {
 }
 
 /// Parse one rule file: detection rules and correlation rules, several per file.
-pub(crate) fn parse_file(path: &str, text: &str, out: &mut Loaded) {
+pub(crate) fn parse_file(path: &str, text: &str, out: &mut Loaded, placeholders: &Placeholders) {
     for (start, doc) in documents(text) {
         let shift = |mut e: LoadError| {
             e.line = e.line.max(1) + start - 1;
@@ -190,7 +190,8 @@ pub(crate) fn parse_file(path: &str, text: &str, out: &mut Loaded) {
                         "logsource": v.get("logsource").cloned().unwrap_or(serde_json::json!({})),
                         "detection": detection,
                     });
-                    let rule = Rule::parse(path, &synth.to_string()).map_err(|e| e.reason)?;
+                    let rule = Rule::parse_with(path, &synth.to_string(), placeholders)
+                        .map_err(|e| e.reason)?;
                     Ok((refs, rule))
                 });
             match parsed {
@@ -220,7 +221,7 @@ pub(crate) fn parse_file(path: &str, text: &str, out: &mut Loaded) {
                 }),
             }
         } else {
-            match Rule::parse(path, &doc) {
+            match Rule::parse_with(path, &doc, placeholders) {
                 Ok(r) => out.rules.push(r),
                 Err(e) => out.errors.push(shift(e)),
             }
@@ -232,9 +233,15 @@ pub(crate) fn parse_file(path: &str, text: &str, out: &mut Loaded) {
 const MAX_RULE_FILES: usize = 100_000;
 
 /// Load every `.yml` / `.yaml` under the paths (files or directories, recursively; symlinks
-/// are not followed).
+/// are not followed); a rule using `|expand` does not load (no placeholder values).
 #[must_use]
 pub fn load(paths: &[PathBuf]) -> Loaded {
+    load_with(paths, &Placeholders::default())
+}
+
+/// [`load`], with values for `|expand` placeholders.
+#[must_use]
+pub fn load_with(paths: &[PathBuf], placeholders: &Placeholders) -> Loaded {
     let mut files = Vec::new();
     for p in paths {
         let mut stack = vec![p.clone()];
@@ -268,7 +275,7 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
         match std::fs::read(&f) {
             Ok(bytes) if bytes.len() <= 4 << 20 => {
                 let text = String::from_utf8_lossy(&bytes);
-                parse_file(&path, &text, &mut out);
+                parse_file(&path, &text, &mut out, placeholders);
             }
             Ok(_) => out.errors.push(LoadError {
                 path,
@@ -662,6 +669,7 @@ mod tests {
             "r.yml",
             "title: t\nlogsource:\n  product: okta\ndetection:\n  sel:\n    eventType: user.session.start\n  condition: sel\n",
             &mut l,
+            &Placeholders::default(),
         );
         let ev = json!({"eventtype": "user.session.start"});
         assert!(!l.rules[0].matches(&ev, event::field));

@@ -70,7 +70,12 @@ pub const PACK: [(&str, &str); 14] = [
 pub fn builtin() -> Loaded {
     let mut out = Loaded::default();
     for (name, text) in PACK {
-        crate::parse_file(&format!("builtin:guideline/{name}"), text, &mut out);
+        crate::parse_file(
+            &format!("builtin:guideline/{name}"),
+            text,
+            &mut out,
+            &crate::Placeholders::default(),
+        );
     }
     out.attach_filters();
     out

@@ -60,6 +60,138 @@ pub enum Cond {
     Of(usize, String),
 }
 
+/// Values for Sigma placeholders (`%Administrators%` in a value with `|expand`): name →
+/// values, from a YAML map the user supplies (`--placeholders FILE`):
+///
+/// ```yaml
+/// Administrators: [alice, bob]
+/// CountriesWeDoNotGoTo: [KP, IR]
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct Placeholders(std::collections::HashMap<String, Vec<String>>);
+
+/// Most values one expanded value may become (a product of several placeholders).
+const MAX_EXPANSION: usize = 10_000;
+
+impl Placeholders {
+    /// Parse a placeholder file: a map of names (with or without the `%`s) to a value or a
+    /// list of values.
+    ///
+    /// # Errors
+    /// A reason when it is not such a map.
+    pub fn parse(text: &str) -> Result<Placeholders, String> {
+        let options = serde_saphyr::options! { strict_booleans: true };
+        let v: Value = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+            format!(
+                "not valid YAML: {}",
+                e.to_string().lines().next().unwrap_or("")
+            )
+        })?;
+        let top = v
+            .as_object()
+            .ok_or("a placeholder file is a map of name → values")?;
+        let mut out = std::collections::HashMap::new();
+        for (name, values) in top {
+            let list: Vec<String> = match values {
+                Value::Array(a) => a
+                    .iter()
+                    .map(|x| {
+                        matcher::scalar_text(x)
+                            .ok_or_else(|| format!("`{name}`: values must be scalars"))
+                    })
+                    .collect::<Result<_, _>>()?,
+                x => vec![
+                    matcher::scalar_text(x)
+                        .ok_or_else(|| format!("`{name}`: values must be scalars"))?,
+                ],
+            };
+            out.insert(name.trim_matches('%').to_owned(), list);
+        }
+        Ok(Placeholders(out))
+    }
+
+    /// Replace every `field|…|expand` of a search by the field with its values expanded
+    /// (each `%name%` by each configured value; `\%` is a literal percent sign).
+    fn expand(&self, search: &mut Value) -> Result<(), String> {
+        match search {
+            Value::Array(items) => items.iter_mut().try_for_each(|i| self.expand(i)),
+            Value::Object(map) => {
+                if !map.keys().any(|k| k.split('|').any(|m| m == "expand")) {
+                    return Ok(());
+                }
+                let old = std::mem::take(map);
+                for (k, v) in old {
+                    if !k.split('|').skip(1).any(|m| m == "expand") {
+                        map.insert(k, v);
+                        continue;
+                    }
+                    let key: Vec<&str> = k.split('|').filter(|m| *m != "expand").collect();
+                    let values = match &v {
+                        Value::Array(a) => a.clone(),
+                        x => vec![x.clone()],
+                    };
+                    let mut out = Vec::new();
+                    for x in &values {
+                        let text = matcher::scalar_text(x)
+                            .ok_or_else(|| format!("`{k}`: expand takes text values"))?;
+                        for e in self.expand_text(&text)? {
+                            out.push(Value::String(e));
+                        }
+                        if out.len() > MAX_EXPANSION {
+                            return Err(format!(
+                                "`{k}`: expands to more than {MAX_EXPANSION} values"
+                            ));
+                        }
+                    }
+                    map.insert(key.join("|"), Value::Array(out));
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Every text a value stands for.
+    fn expand_text(&self, text: &str) -> Result<Vec<String>, String> {
+        let mut outs = vec![String::new()];
+        let mut rest = text;
+        while !rest.is_empty() {
+            if let Some(r) = rest.strip_prefix("\\%") {
+                outs.iter_mut().for_each(|o| o.push('%'));
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix('%') {
+                let Some(end) = r.find('%') else {
+                    return Err(format!("`{text}`: a `%` without its closing `%`"));
+                };
+                let name = &r[..end];
+                let values = self.0.get(name).ok_or_else(|| {
+                    format!(
+                        "`expand` placeholder %{name}% has no values configured (--placeholders FILE); the specification requires rejecting the rule"
+                    )
+                })?;
+                let mut next = Vec::with_capacity(outs.len() * values.len());
+                for o in &outs {
+                    for v in values {
+                        next.push(format!("{o}{v}"));
+                    }
+                }
+                if next.len() > MAX_EXPANSION {
+                    return Err(format!(
+                        "`{text}`: expands to more than {MAX_EXPANSION} values"
+                    ));
+                }
+                outs = next;
+                rest = &r[end + 1..];
+            } else {
+                let c = rest.chars().next().unwrap_or(' ');
+                outs.iter_mut().for_each(|o| o.push(c));
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+        Ok(outs)
+    }
+}
+
 /// A rule that did not load: where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
@@ -653,6 +785,19 @@ impl Rule {
     /// # Errors
     /// A [`LoadError`] with the line and reason.
     pub fn parse(path: &str, text: &str) -> Result<Rule, LoadError> {
+        Rule::parse_with(path, text, &Placeholders::default())
+    }
+
+    /// Parse one rule file, resolving `|expand` placeholders from `placeholders`.
+    ///
+    /// # Errors
+    /// A [`LoadError`] with the line and reason (a placeholder with no values configured is
+    /// one: the specification requires rejecting the rule).
+    pub fn parse_with(
+        path: &str,
+        text: &str,
+        placeholders: &Placeholders,
+    ) -> Result<Rule, LoadError> {
         let err = |line: u64, reason: String| LoadError {
             path: path.to_owned(),
             line,
@@ -716,12 +861,20 @@ impl Rule {
                 .unwrap_or_default()
                 .to_ascii_lowercase()
         };
-        let detection = obj
+        let mut detection = obj
             .get("detection")
             .and_then(Value::as_object)
-            .ok_or_else(|| err(line_of(text, "detection"), "no `detection` map".into()))?;
+            .ok_or_else(|| err(line_of(text, "detection"), "no `detection` map".into()))?
+            .clone();
+        for (name, body) in &mut detection {
+            if name != "condition" {
+                placeholders
+                    .expand(body)
+                    .map_err(|r| err(line_of(text, &format!("{name}:")), format!("{name}: {r}")))?;
+            }
+        }
         let mut searches = Vec::new();
-        for (name, body) in detection {
+        for (name, body) in &detection {
             if name == "condition" || name == "timeframe" {
                 continue;
             }
@@ -961,6 +1114,35 @@ mod tests {
     }
 
     #[test]
+    fn expand_takes_placeholder_values_from_config_or_refuses_the_rule() {
+        let text = "title: t\nlogsource:\n  product: aws\ndetection:\n  sel:\n    sourceIPAddress|expand: '%Offices%'\n    userIdentity.userName|expand|startswith: 'adm-%Teams%-'\n  filter:\n    - note|expand: '100\\%'\n  condition: sel and not filter\n";
+        let e = Rule::parse("r.yml", text).unwrap_err();
+        assert_eq!(e.line, 5);
+        assert!(
+            e.reason.contains("%Offices%") && e.reason.contains("rejecting"),
+            "{}",
+            e.reason
+        );
+        let ph =
+            Placeholders::parse("Offices: [10.0.0.1, 10.0.0.2]\n'%Teams%':\n  - ops\n  - dev\n")
+                .unwrap();
+        let r = Rule::parse_with("r.yml", text, &ph).unwrap();
+        let ev = |ip: &str, u: &str, note: &str| json!({"sourceIPAddress": ip, "userIdentity": {"userName": u}, "note": note});
+        assert!(r.matches(&ev("10.0.0.2", "adm-dev-7", "x"), lookup));
+        assert!(r.matches(&ev("10.0.0.1", "ADM-OPS-1", "x"), lookup));
+        assert!(!r.matches(&ev("10.0.0.3", "adm-ops-1", "x"), lookup));
+        assert!(!r.matches(&ev("10.0.0.1", "adm-qa-1", "x"), lookup));
+        // `\%` is a literal percent sign, not a placeholder.
+        assert!(!r.matches(&ev("10.0.0.1", "adm-ops-1", "100%"), lookup));
+        // A product of placeholders expands to every combination.
+        let ph = Placeholders::parse("A: [a, b]\nB: [x, y, z]\n").unwrap();
+        assert_eq!(ph.expand_text("%A%-%B%").unwrap().len(), 6);
+        assert!(ph.expand_text("%A").unwrap_err().contains("closing"));
+        assert!(Placeholders::parse("A: [[1]]").is_err());
+        assert!(Placeholders::parse("- 1").is_err());
+    }
+
+    #[test]
     fn required_values_for_indexing() {
         let r = rule(
             "  selection:\n    eventSource: IAM.amazonaws.com\n    eventName:\n      - CreateUser\n  filter:\n    x: 1\n  condition: selection and not filter",
@@ -1019,6 +1201,15 @@ mod tests {
         #[test]
         fn rule_files_load_or_are_refused(s in "\\PC{0,200}") {
             let _ = Rule::parse("r.yml", &s);
+        }
+
+        #[test]
+        fn placeholder_values_expand_or_are_refused(s in "[a-z%\\\\]{0,30}", file in "\\PC{0,80}") {
+            let ph = Placeholders::parse("a: [x, y]\nb: ''\n").unwrap();
+            if let Ok(v) = ph.expand_text(&s) {
+                assert!(!v.is_empty() && v.len() <= MAX_EXPANSION);
+            }
+            let _ = Placeholders::parse(&file);
         }
     }
 }
