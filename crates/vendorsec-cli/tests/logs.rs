@@ -237,6 +237,7 @@ fn the_guideline_pack_over_the_samples() {
     assert_eq!(rules, vec!["sigma/vendorsec_aws_console_login_without_mfa"]);
     let mut args = vec!["logs", "hunt", "--event-path", "event", "--format", "json"];
     let files: Vec<String> = [
+        "Atlassian_Audit",
         "GitHub_Audit",
         "Okta_SystemLog",
         "GCP_AuditLog",
@@ -272,9 +273,85 @@ fn the_guideline_pack_over_the_samples() {
         "sigma/vendorsec_aws_instance_created",
         "sigma/vendorsec_aws_iam_user_administration",
         "sigma/vendorsec_aws_mfa_device_changed",
+        "sigma/vendorsec_atlassian_admin_logged_in_as_user",
     ] {
         assert!(found.contains(&want), "{want} not in {found:?}");
     }
+    // Panther's labelled Atlassian pair: the impersonation, not the plain login.
+    let atlassian: Vec<u64> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "sigma/vendorsec_atlassian_admin_logged_in_as_user")
+        .map(|f| f["locations"][0]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(atlassian, vec![9]);
+}
+
+#[test]
+fn the_guideline_pack_on_bitbucket_audit_logs_in_both_shapes() {
+    let dir = tempfile::tempdir().unwrap();
+    // The audit log file's shape (auditType, epochSecond timestamps) and the REST API's
+    // (type, ISO timestamps), as Bitbucket Data Center writes them.
+    let file_event = |t: u64, action: &str, category: &str, author: &str| {
+        format!(
+            r#"{{"affectedObjects":[],"auditType":{{"action":"{action}","area":"X","category":"{category}","level":"BASE"}},"author":{{"id":"3","name":"{author}","type":"NORMAL"}},"changedValues":[],"extraAttributes":[],"method":"Browser","source":"203.0.113.9","system":"http://bitbucket.internal:7990","timestamp":{{"epochSecond":{t},"nano":5000000}},"version":"1.0"}}"#
+        )
+    };
+    let mut lines = vec![file_event(
+        1_638_034_000,
+        "Audit Log search performed",
+        "Auditing",
+        "admin",
+    )];
+    for i in 0..5 {
+        lines.push(file_event(
+            1_638_034_100 + i * 60,
+            "User login failed",
+            "Authentication",
+            "dev",
+        ));
+    }
+    lines.push(file_event(
+        1_638_040_000,
+        "User login failed",
+        "Authentication",
+        "ops",
+    ));
+    lines.push(file_event(
+        1_638_040_100,
+        "Personal access token created",
+        "Users and groups",
+        "dev",
+    ));
+    lines.push(r#"{"timestamp":"2021-11-27T17:36:40.674Z","author":{"name":"admin","type":"NORMAL","id":"2"},"type":{"category":"Users and groups","action":"User created"},"affectedObjects":[{"name":"test","type":"USER","id":"3"}],"changedValues":[],"source":"10.50.73.5","system":"http://bitbucket.internal:7990","method":"Browser","extraAttributes":[]}"#.to_owned());
+    std::fs::write(dir.path().join("audit.log"), lines.join("\n") + "\n").unwrap();
+    let r = json(&run(
+        dir.path(),
+        &["logs", "hunt", "audit.log", "-f", "json"],
+        None,
+    ));
+    let mut got: Vec<(String, u64)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["locations"][0]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    got.sort();
+    let want: Vec<(String, u64)> = [
+        ("sigma/vendorsec_bitbucket_access_key_created", 8),
+        ("sigma/vendorsec_bitbucket_login_bruteforce", 6),
+        ("sigma/vendorsec_bitbucket_user_administration", 9),
+    ]
+    .iter()
+    .map(|(r, l)| ((*r).to_owned(), *l))
+    .collect();
+    assert_eq!(got, want, "{r}");
 }
 
 #[test]

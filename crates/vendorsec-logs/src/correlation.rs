@@ -23,6 +23,18 @@ pub enum Kind {
     ValueCount,
     Temporal,
     TemporalOrdered,
+    /// The sum, mean or a percentile of a numeric field's values in the window (v2.1).
+    ValueSum,
+    ValueAvg,
+    ValuePercentile,
+}
+
+impl Kind {
+    /// Whether the condition compares a metric of the window (not temporal proximity).
+    #[must_use]
+    pub fn metric(self) -> bool {
+        !matches!(self, Kind::Temporal | Kind::TemporalOrdered)
+    }
 }
 
 /// A correlation that loaded.
@@ -41,8 +53,11 @@ pub struct Correlation {
     pub timespan: f64,
     /// (operator, value) pairs, ANDed.
     pub condition: Vec<(String, f64)>,
-    /// `value_count`: the field whose distinct values are counted.
+    /// `value_count`, `value_sum`, `value_avg`, `value_percentile`: the field whose values
+    /// are counted or aggregated.
     pub field: Option<String>,
+    /// `value_percentile`: which percentile (1–100) of the values is compared.
+    pub percentile: Option<f64>,
     /// alias -> (rule name -> field).
     pub aliases: HashMap<String, HashMap<String, String>>,
     /// `generate: true`: the referenced rules' own matches are reported too.
@@ -86,9 +101,9 @@ impl Correlation {
             Some("value_count") => Kind::ValueCount,
             Some("temporal") => Kind::Temporal,
             Some("temporal_ordered") => Kind::TemporalOrdered,
-            Some(t @ ("value_sum" | "value_avg" | "value_percentile")) => {
-                return Err(err(format!("correlation type `{t}` is not supported yet")));
-            }
+            Some("value_sum") => Kind::ValueSum,
+            Some("value_avg") => Kind::ValueAvg,
+            Some("value_percentile") => Kind::ValuePercentile,
             Some(t) => return Err(err(format!("unknown correlation type `{t}`"))),
             None => return Err(err("correlation without `type`".into())),
         };
@@ -115,20 +130,30 @@ impl Correlation {
         })?;
         let mut condition = Vec::new();
         let mut field = None;
+        let mut percentile = None;
         if let Some(cond) = c.get("condition").and_then(Value::as_object) {
             for (k, x) in cond {
                 if k == "field" {
                     field = scalar_text(x);
                     continue;
                 }
+                if k == "percentile" {
+                    percentile = Some(
+                        scalar_text(x)
+                            .and_then(|t| t.parse::<f64>().ok())
+                            .filter(|p| *p > 0.0 && *p <= 100.0)
+                            .ok_or_else(|| {
+                                err("`percentile` takes a number from 1 to 100".into())
+                            })?,
+                    );
+                    continue;
+                }
                 if !["gt", "gte", "eq", "lt", "lte", "neq"].contains(&k.as_str()) {
                     return Err(err(format!("unknown condition operator `{k}`")));
                 }
-                if ["lt", "lte", "neq"].contains(&k.as_str())
-                    && !matches!(kind, Kind::EventCount | Kind::ValueCount)
-                {
+                if ["lt", "lte", "neq"].contains(&k.as_str()) && !kind.metric() {
                     return Err(err(format!(
-                        "condition `{k}` applies to event_count and value_count only"
+                        "condition `{k}` applies to event_count and the value_* types only"
                     )));
                 }
                 let n = scalar_text(x)
@@ -136,11 +161,21 @@ impl Correlation {
                     .ok_or_else(|| err(format!("condition `{k}` takes a number")))?;
                 condition.push((k.clone(), n));
             }
-        } else if matches!(kind, Kind::EventCount | Kind::ValueCount) {
-            return Err(err("event_count and value_count need a `condition`".into()));
+        } else if kind.metric() {
+            return Err(err(
+                "event_count and the value_* types need a `condition`".into()
+            ));
         }
-        if kind == Kind::ValueCount && field.is_none() {
-            return Err(err("value_count needs `condition.field`".into()));
+        if kind.metric() && kind != Kind::EventCount && field.is_none() {
+            return Err(err("the value_* types need `condition.field`".into()));
+        }
+        if kind.metric() && condition.is_empty() {
+            return Err(err(
+                "the condition has no operator (gt, gte, eq, lt, lte, neq)".into(),
+            ));
+        }
+        if kind == Kind::ValuePercentile && percentile.is_none() {
+            return Err(err("value_percentile needs `condition.percentile`".into()));
         }
         let mut aliases = HashMap::new();
         if let Some(a) = c.get("aliases").and_then(Value::as_object) {
@@ -168,6 +203,7 @@ impl Correlation {
             timespan,
             condition,
             field,
+            percentile,
             aliases,
             generate: c.get("generate").and_then(Value::as_bool) == Some(true),
         })
@@ -195,9 +231,14 @@ impl Correlation {
 }
 
 /// Seconds since the epoch of an event time: ISO 8601 / RFC 3339 (`2024-08-02T08:53:24Z`,
-/// `2021-05-20 15:53:47Z`, fractions and offsets), or epoch seconds or milliseconds.
+/// `2021-05-20 15:53:47Z`, fractions and offsets), epoch seconds or milliseconds, or an
+/// `{epochSecond, nano}` object.
 #[must_use]
 pub fn seconds(v: &Value) -> Option<f64> {
+    // Bitbucket's audit log file: `{"epochSecond": 1638034465, "nano": 313000000}`.
+    if let Some(s) = v.get("epochSecond").and_then(Value::as_f64) {
+        return Some(s + v.get("nano").and_then(Value::as_f64).unwrap_or(0.0) / 1e9);
+    }
     if let Some(n) = v.as_f64() {
         return Some(if n > 1e11 { n / 1000.0 } else { n });
     }
@@ -250,8 +291,11 @@ pub struct Fired {
     pub correlation: usize,
     /// The group's values, `field=value` joined.
     pub group: String,
-    /// The count (events or distinct values) that satisfied the condition.
+    /// Events in the window.
     pub count: usize,
+    /// What satisfied the condition: the count of events or distinct values, the sum, the
+    /// mean or the percentile (the number of rules for temporal types).
+    pub metric: f64,
     /// Event times (seconds) of the window.
     pub first: f64,
     pub last: f64,
@@ -271,26 +315,55 @@ struct Group {
 
 /// Judge a tumbling window that closed, and empty it.
 fn close(ci: usize, c: &Correlation, key: &str, g: &mut Group) -> Option<Fired> {
-    let n = if c.kind == Kind::EventCount {
-        g.times.len()
-    } else {
-        let mut vals: Vec<&str> = g.times.iter().map(|x| x.1.as_str()).collect();
-        vals.sort_unstable();
-        vals.dedup();
-        vals.len()
-    };
+    let m = metric(c, &g.times);
+    let n = g.times.len();
     let first = g.times.front().map_or(0.0, |x| x.0);
     let last = g.times.back().map_or(0.0, |x| x.0);
     g.times.clear();
-    #[allow(clippy::cast_precision_loss)]
-    c.satisfied(n as f64).then(|| Fired {
+    c.satisfied(m).then(|| Fired {
         correlation: ci,
         group: key.to_owned(),
         count: n,
+        metric: m,
         first,
         last,
         place: g.place.take(),
     })
+}
+
+/// The window's metric: events, distinct values, or the sum, mean or percentile (nearest
+/// rank) of the values, which are numbers (events whose value is not are never kept).
+#[allow(clippy::cast_precision_loss)]
+fn metric(c: &Correlation, times: &VecDeque<(f64, String)>) -> f64 {
+    let nums = || times.iter().filter_map(|x| x.1.parse::<f64>().ok());
+    match c.kind {
+        Kind::ValueCount => {
+            let mut vals: Vec<&str> = times.iter().map(|x| x.1.as_str()).collect();
+            vals.sort_unstable();
+            vals.dedup();
+            vals.len() as f64
+        }
+        Kind::ValueSum => nums().sum(),
+        Kind::ValueAvg => {
+            if times.is_empty() {
+                0.0
+            } else {
+                nums().sum::<f64>() / times.len() as f64
+            }
+        }
+        Kind::ValuePercentile => {
+            let mut v: Vec<f64> = nums().collect();
+            if v.is_empty() {
+                return 0.0;
+            }
+            v.sort_by(f64::total_cmp);
+            let p = c.percentile.unwrap_or(100.0);
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let rank = ((p / 100.0 * v.len() as f64).ceil() as usize).clamp(1, v.len());
+            v[rank - 1]
+        }
+        Kind::EventCount | Kind::Temporal | Kind::TemporalOrdered => times.len() as f64,
+    }
 }
 
 /// Correlation state over a stream of base-rule matches.
@@ -538,10 +611,23 @@ impl Engine {
             }
             let g = groups.entry(key.clone()).or_default();
             match kind {
-                Kind::EventCount | Kind::ValueCount => {
-                    if kind == Kind::ValueCount && value.is_none() {
-                        continue;
-                    }
+                Kind::EventCount
+                | Kind::ValueCount
+                | Kind::ValueSum
+                | Kind::ValueAvg
+                | Kind::ValuePercentile => {
+                    let value = match kind {
+                        Kind::EventCount => value,
+                        Kind::ValueCount => match value {
+                            Some(v) => Some(v),
+                            None => continue,
+                        },
+                        // Aggregates take numbers only.
+                        _ => match value.filter(|v| v.trim().parse::<f64>().is_ok()) {
+                            Some(v) => Some(v.trim().to_owned()),
+                            None => continue,
+                        },
+                    };
                     if self.correlations[ci].windowed() {
                         // Tumbling window: a later event outside it closes it.
                         if g.times.front().is_some_and(|x| t > x.0 + span) {
@@ -555,21 +641,14 @@ impl Engine {
                     while g.times.front().is_some_and(|x| x.0 < t - span) {
                         g.times.pop_front();
                     }
-                    let n = if kind == Kind::EventCount {
-                        g.times.len()
-                    } else {
-                        let mut vals: Vec<&str> = g.times.iter().map(|x| x.1.as_str()).collect();
-                        vals.sort_unstable();
-                        vals.dedup();
-                        vals.len()
-                    };
-                    #[allow(clippy::cast_precision_loss)]
-                    if self.correlations[ci].satisfied(n as f64) {
+                    let m = metric(&self.correlations[ci], &g.times);
+                    if self.correlations[ci].satisfied(m) {
                         let first = g.times.front().map_or(t, |x| x.0);
                         out.push(Fired {
                             correlation: ci,
                             group: key,
-                            count: n,
+                            count: g.times.len(),
+                            metric: m,
                             first,
                             last: t,
                             place: None,
@@ -591,10 +670,12 @@ impl Engine {
                     };
                     if all && ordered() {
                         let first = g.latest.values().copied().fold(f64::INFINITY, f64::min);
+                        #[allow(clippy::cast_precision_loss)]
                         out.push(Fired {
                             correlation: ci,
                             group: key,
                             count: self.refs[ci].len(),
+                            metric: self.refs[ci].len() as f64,
                             first,
                             last: t,
                             place: None,
@@ -746,6 +827,62 @@ mod tests {
     }
 
     #[test]
+    fn value_sum_avg_and_percentile() {
+        // Bytes downloaded by one user: the sum over an hour, the mean, the 90th percentile.
+        let feed = |yaml: &str, values: &[&str]| -> Vec<Fired> {
+            let mut e = Engine::new(vec![corr(yaml)], &|_| Some(0)).unwrap();
+            let mut out = Vec::new();
+            for (i, v) in values.iter().enumerate() {
+                let ev = json!({"user": "u", "bytes": v, "eventTime": 1_700_000_000 + i * 60});
+                out.extend(e.feed(0, "download", &ev, None));
+            }
+            out.extend(e.flush());
+            out
+        };
+        let sum = "title: s\ncorrelation:\n  type: value_sum\n  rules: [download]\n  group-by: [user]\n  timespan: 1h\n  condition:\n    field: bytes\n    gte: 1000\n";
+        let f = feed(sum, &["400", "not a number", "300", "350"]);
+        assert_eq!(f.len(), 1);
+        assert!(
+            (f[0].metric - 1050.0).abs() < 1e-9 && f[0].count == 3,
+            "{f:?}"
+        );
+        assert!(feed(sum, &["400", "300"]).is_empty());
+        let avg = "title: a\ncorrelation:\n  type: value_avg\n  rules: [download]\n  group-by: [user]\n  timespan: 1h\n  condition:\n    field: bytes\n    gt: 100\n";
+        let f = feed(avg, &["50", "250"]);
+        assert_eq!(f.len(), 1);
+        assert!((f[0].metric - 150.0).abs() < 1e-9);
+        assert!(feed(avg, &["50", "150"]).is_empty());
+        // An average below a floor is an absence: judged when the window closes.
+        let low = "title: l\ncorrelation:\n  type: value_avg\n  rules: [download]\n  group-by: [user]\n  timespan: 1h\n  condition:\n    field: bytes\n    lt: 10\n";
+        let f = feed(low, &["5", "6", "100"]);
+        assert!(f.is_empty(), "{f:?}");
+        assert_eq!(feed(low, &["5", "6", "7"]).len(), 1);
+        // Nearest rank: the 90th percentile of 1..=9 is 9 (fires on the 9th event; the
+        // window starts afresh, and 10 alone fires again); of 1..=8 it is 8.
+        let p90 = "title: p\ncorrelation:\n  type: value_percentile\n  rules: [download]\n  group-by: [user]\n  timespan: 1h\n  condition:\n    field: bytes\n    percentile: 90\n    gte: 9\n";
+        let ten: Vec<String> = (1..=10).map(|i| i.to_string()).collect();
+        let ten: Vec<&str> = ten.iter().map(String::as_str).collect();
+        let f = feed(p90, &ten);
+        assert_eq!(f.len(), 2);
+        assert!((f[0].metric - 9.0).abs() < 1e-9 && f[0].count == 9, "{f:?}");
+        assert!(feed(p90, &ten[..8]).is_empty());
+        let v: Value = serde_saphyr::from_str("title: x\ncorrelation:\n  type: value_percentile\n  rules: [a]\n  timespan: 5m\n  condition:\n    field: f\n    gt: 3\n").unwrap();
+        assert!(
+            Correlation::parse("c.yml", 1, &v)
+                .unwrap_err()
+                .reason
+                .contains("percentile")
+        );
+        let v: Value = serde_saphyr::from_str("title: x\ncorrelation:\n  type: value_sum\n  rules: [a]\n  timespan: 5m\n  condition:\n    gt: 3\n").unwrap();
+        assert!(
+            Correlation::parse("c.yml", 1, &v)
+                .unwrap_err()
+                .reason
+                .contains("condition.field")
+        );
+    }
+
+    #[test]
     fn refusals() {
         let v: Value = serde_saphyr::from_str("title: x\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: 5m\n  condition:\n    lt: 3\n").unwrap();
         assert!(Correlation::parse("c.yml", 1, &v).is_ok());
@@ -754,7 +891,7 @@ mod tests {
             Correlation::parse("c.yml", 1, &v)
                 .unwrap_err()
                 .reason
-                .contains("event_count and value_count only")
+                .contains("event_count and the value_* types only")
         );
         let v: Value = serde_saphyr::from_str("title: x\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: 5 minutes\n  condition:\n    gt: 3\n").unwrap();
         assert!(
@@ -783,9 +920,11 @@ mod props {
         #[test]
         fn feeding_any_sequence_never_panics(
             steps in proptest::collection::vec((0usize..3, 0u32..5000, 0u8..4), 0..200),
-            kind in proptest::sample::select(vec!["event_count", "value_count", "temporal", "temporal_ordered"]),
+            kind in proptest::sample::select(vec!["event_count", "value_count", "temporal", "temporal_ordered", "value_sum", "value_avg", "value_percentile"]),
+            op in proptest::sample::select(vec!["gte", "lt"]),
         ) {
-            let yaml = format!("title: p\ncorrelation:\n  type: {kind}\n  rules: [a, b, c]\n  group-by: [u]\n  timespan: 10m\n  condition:\n    field: v\n    gte: 2\n");
+            let op = if kind.starts_with("temporal") { "gte" } else { op };
+            let yaml = format!("title: p\ncorrelation:\n  type: {kind}\n  rules: [a, b, c]\n  group-by: [u]\n  timespan: 10m\n  condition:\n    field: v\n    percentile: 50\n    {op}: 2\n");
             let v: Value = serde_saphyr::from_str(&yaml).unwrap();
             let c = Correlation::parse("p.yml", 1, &v).unwrap();
             let mut e = Engine::new(vec![c], &|r| match r { "a" => Some(0), "b" => Some(1), "c" => Some(2), _ => None }).unwrap();
@@ -793,6 +932,7 @@ mod props {
                 let ev = json!({"u": u, "v": t % 7, "eventTime": t});
                 let _ = e.feed(rule, ["a", "b", "c"][rule], &ev, None);
             }
+            let _ = e.flush();
         }
     }
 }

@@ -52,7 +52,7 @@ pub fn product(e: &Value) -> Option<&'static str> {
     if has("eventType") && has("actor") && (has("published") || has("outcome")) {
         return Some("okta");
     }
-    if has("auditType") {
+    if has("auditType") || bitbucket_api_shape(e) {
         return Some("bitbucket");
     }
     if has("action")
@@ -67,6 +67,27 @@ pub fn product(e: &Value) -> Option<&'static str> {
         return Some("atlassian");
     }
     None
+}
+
+/// A Bitbucket Data Center audit event as its REST API returns it: `type` (not the log
+/// file's `auditType`) holds the category and action.
+fn bitbucket_api_shape(e: &Value) -> bool {
+    e.get("type")
+        .is_some_and(|t| t.get("action").is_some() && t.get("category").is_some())
+        && e.get("author").is_some()
+}
+
+/// The adapter's normalisation of an event before rules see it: a Bitbucket audit event
+/// from the REST API gets `auditType` (a copy of its `type`), so that rules written for the
+/// audit log file (as SigmaHQ's are) read both.
+pub fn normalise(e: &mut Value) {
+    if bitbucket_api_shape(e)
+        && e.get("auditType").is_none()
+        && let Some(t) = e.get("type").cloned()
+        && let Some(m) = e.as_object_mut()
+    {
+        m.insert("auditType".into(), t);
+    }
 }
 
 /// Products this engine recognises by shape: rules for them run only on their events.
@@ -91,6 +112,8 @@ pub fn time<'a>(e: &'a Value, time_field: Option<&str>) -> Option<&'a Value> {
     ]
     .iter()
     .find_map(|k| e.get(*k))
+    // The Atlassian organisation audit log keeps it under `attributes`.
+    .or_else(|| e.get("attributes").and_then(|a| a.get("time")))
 }
 
 #[cfg(test)]
@@ -129,5 +152,17 @@ mod tests {
             Some("okta")
         );
         assert_eq!(product(&json!({"x": 1})), None);
+        let mut api = json!({"type": {"category": "Users and groups", "action": "User created"}, "author": {"name": "admin"}});
+        assert_eq!(product(&api), Some("bitbucket"));
+        normalise(&mut api);
+        assert_eq!(
+            field(&api, "auditType.action"),
+            Some(&json!("User created"))
+        );
+        let mut other = json!({"type": "events", "attributes": {"action": "user_login", "time": "2022-12-15T00:35:15.890Z"}});
+        normalise(&mut other);
+        assert!(other.get("auditType").is_none());
+        assert_eq!(product(&other), Some("atlassian"));
+        assert_eq!(time(&other, None), Some(&json!("2022-12-15T00:35:15.890Z")));
     }
 }

@@ -433,6 +433,8 @@ pub fn hunt(
                         },
                         None => ev,
                     };
+                    let mut ev = ev;
+                    event::normalise(&mut ev);
                     let product = event::product(&ev);
                     let hits: Vec<usize> = index
                         .candidates(&ev)
@@ -576,11 +578,31 @@ pub fn correlation_finding(
         correlation::Kind::Temporal | correlation::Kind::TemporalOrdered => {
             format!("all {} rules", f.count)
         }
+        correlation::Kind::ValueSum => format!(
+            "sum of {} {} over {} events",
+            c.field.as_deref().unwrap_or("values"),
+            f.metric,
+            f.count
+        ),
+        correlation::Kind::ValueAvg => format!(
+            "mean {} {:.2} over {} events",
+            c.field.as_deref().unwrap_or("values"),
+            f.metric,
+            f.count
+        ),
+        correlation::Kind::ValuePercentile => format!(
+            "{}th percentile of {} {} over {} events",
+            c.percentile.unwrap_or(100.0),
+            c.field.as_deref().unwrap_or("values"),
+            f.metric,
+            f.count
+        ),
     };
     let mut data = serde_json::Map::new();
     data.insert("correlation".into(), Value::from(c.title.clone()));
     data.insert("group".into(), Value::from(f.group.clone()));
     data.insert("count".into(), Value::from(f.count));
+    data.insert("metric".into(), Value::from(f.metric));
     data.insert("window_seconds".into(), Value::from(f.last - f.first));
     Finding {
         fingerprint: fingerprint(&id, format!("{log}|{}|{}", at.line, f.group).as_bytes()),

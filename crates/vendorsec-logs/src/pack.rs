@@ -6,7 +6,11 @@
 use crate::Loaded;
 
 /// (file name, YAML) of every rule of the pack.
-pub const PACK: [(&str, &str); 14] = [
+pub const PACK: [(&str, &str); 18] = [
+    (
+        "vendorsec_atlassian_admin_logged_in_as_user.yml",
+        include_str!("../rules/vendorsec_atlassian_admin_logged_in_as_user.yml"),
+    ),
     (
         "vendorsec_aws_console_login_failures.yml",
         include_str!("../rules/vendorsec_aws_console_login_failures.yml"),
@@ -26,6 +30,18 @@ pub const PACK: [(&str, &str); 14] = [
     (
         "vendorsec_aws_mfa_device_changed.yml",
         include_str!("../rules/vendorsec_aws_mfa_device_changed.yml"),
+    ),
+    (
+        "vendorsec_bitbucket_access_key_created.yml",
+        include_str!("../rules/vendorsec_bitbucket_access_key_created.yml"),
+    ),
+    (
+        "vendorsec_bitbucket_login_failures.yml",
+        include_str!("../rules/vendorsec_bitbucket_login_failures.yml"),
+    ),
+    (
+        "vendorsec_bitbucket_user_administration.yml",
+        include_str!("../rules/vendorsec_bitbucket_user_administration.yml"),
     ),
     (
         "vendorsec_gcp_iam_administration.yml",
@@ -112,6 +128,9 @@ mod tests {
                         .unwrap_or_else(|| panic!("{name}: no {key} examples"));
                     assert!(!list.is_empty());
                     for e in list {
+                        let mut e = e.clone();
+                        event::normalise(&mut e);
+                        let e = &e;
                         let got = applies(rule, event::product(e)) && rule.matches(e, event::field);
                         assert_eq!(got, want, "{name} {key}: {e}");
                         checked += 1;
