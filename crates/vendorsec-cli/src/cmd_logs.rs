@@ -248,7 +248,7 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
                     } else {
                         rule.name.clone()
                     };
-                    for f in engine.feed_at(m.rule, &rname, &m.event, None, (name, line)) {
+                    for f in engine.feed_at(m.rule, &rname, m.event(), None, (name, line)) {
                         let c = &engine.correlations()[f.correlation];
                         let at = f.place.as_ref().map_or(at, |p| vendorsec_logs::At {
                             line: p.1,
@@ -269,11 +269,7 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
                         return;
                     }
                 }
-                let m2 = vendorsec_logs::Match {
-                    rule: m.rule,
-                    at,
-                    event: m.event.clone(),
-                };
+                let m2 = m.relocated(at);
                 let fd = vendorsec_logs::finding(rule, name, &m2);
                 alerts.push(Alert {
                     rule: fd.rule,
@@ -646,7 +642,7 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
                     // The event is shared between rules: written, not copied.
                     let head = line.to_string();
                     let head = head.strip_suffix('}').unwrap_or(&head);
-                    let event = serde_json::to_string(&*m.event).unwrap_or_default();
+                    let event = serde_json::to_string(&**m.event()).unwrap_or_default();
                     if let Err(e) = writeln!(w, "{head},\"event\":{event}}}") {
                         write_err = Some(e);
                     }
@@ -657,7 +653,7 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
                     } else {
                         rule.name.clone()
                     };
-                    for f in engine.feed_at(m.rule, &rname, &m.event, None, (&name, m.at.line)) {
+                    for f in engine.feed_at(m.rule, &rname, m.event(), None, (&name, m.at.line)) {
                         let c = &engine.correlations()[f.correlation];
                         let (log, line) =
                             f.place.clone().unwrap_or_else(|| (name.clone(), m.at.line));

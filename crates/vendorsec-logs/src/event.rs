@@ -2,49 +2,48 @@
 
 use serde_json::Value;
 
+use crate::node::{Doc, Node};
+
 /// A field of an event: the literal key first (`"a.b"` as one key), then the nested path
 /// (`a` → `b`), trying every split so that dotted keys deeper down are found too; names are
 /// case-sensitive (research decision 5). Arrays along the path are searched element by
 /// element (the first element that has the rest of the path). No allocation.
 #[must_use]
-pub fn field<'a>(event: &'a Value, name: &str) -> Option<&'a Value> {
+pub fn field<'a, D: Doc>(event: &'a D, name: &str) -> Option<&'a D> {
     field_at(event, name, 0)
 }
 
-fn field_at<'a>(v: &'a Value, name: &str, depth: usize) -> Option<&'a Value> {
+fn field_at<'a, D: Doc>(v: &'a D, name: &str, depth: usize) -> Option<&'a D> {
     if depth > 32 {
         return None;
     }
-    match v {
-        Value::Object(m) => {
-            if let Some(x) = m.get(name) {
-                return Some(x);
-            }
-            for (i, _) in name.match_indices('.') {
-                if let Some(x) = m.get(&name[..i])
-                    && let Some(found) = field_at(x, &name[i + 1..], depth + 1)
-                {
-                    return Some(found);
-                }
-            }
-            None
-        }
-        Value::Array(a) => a.iter().find_map(|x| field_at(x, name, depth + 1)),
-        _ => None,
+    if let Some(a) = v.elements() {
+        return a.iter().find_map(|x| field_at(x, name, depth + 1));
     }
+    if let Some(x) = v.member(name) {
+        return Some(x);
+    }
+    for (i, _) in name.match_indices('.') {
+        if let Some(x) = v.member(&name[..i])
+            && let Some(found) = field_at(x, &name[i + 1..], depth + 1)
+        {
+            return Some(found);
+        }
+    }
+    None
 }
 
 /// The product an event comes from, by its shape: `aws` (CloudTrail), `github`, `okta`,
 /// `gcp`, `bitbucket`, `atlassian` (organisation audit log), or `None`.
 #[must_use]
-pub fn product(e: &Value) -> Option<&'static str> {
-    let has = |k: &str| e.get(k).is_some();
+pub fn product<D: Doc>(e: &D) -> Option<&'static str> {
+    let has = |k: &str| e.member(k).is_some();
     if has("eventSource") && has("eventName") && (has("userIdentity") || has("eventVersion")) {
         return Some("aws");
     }
     if has("protoPayload")
-        || e.get("logName")
-            .and_then(Value::as_str)
+        || e.member("logName")
+            .and_then(D::text)
             .is_some_and(|l| l.contains("cloudaudit"))
     {
         return Some("gcp");
@@ -61,8 +60,10 @@ pub fn product(e: &Value) -> Option<&'static str> {
     {
         return Some("github");
     }
-    if e.get("attributes").and_then(|a| a.get("action")).is_some()
-        || e.get("type").and_then(Value::as_str) == Some("events")
+    if e.member("attributes")
+        .and_then(|a| a.member("action"))
+        .is_some()
+        || e.member("type").and_then(D::text) == Some("events")
     {
         return Some("atlassian");
     }
@@ -71,10 +72,10 @@ pub fn product(e: &Value) -> Option<&'static str> {
 
 /// A Bitbucket Data Center audit event as its REST API returns it: `type` (not the log
 /// file's `auditType`) holds the category and action.
-fn bitbucket_api_shape(e: &Value) -> bool {
-    e.get("type")
-        .is_some_and(|t| t.get("action").is_some() && t.get("category").is_some())
-        && e.get("author").is_some()
+fn bitbucket_api_shape<D: Doc>(e: &D) -> bool {
+    e.member("type")
+        .is_some_and(|t| t.member("action").is_some() && t.member("category").is_some())
+        && e.member("author").is_some()
 }
 
 /// The adapter's normalisation of an event before rules see it: a Bitbucket audit event
@@ -87,6 +88,17 @@ pub fn normalise(e: &mut Value) {
         && let Some(m) = e.as_object_mut()
     {
         m.insert("auditType".into(), t);
+    }
+}
+
+/// [`normalise`] for a [`Node`].
+pub fn normalise_node(e: &mut Node<'_>) {
+    if bitbucket_api_shape(e)
+        && e.get("auditType").is_none()
+        && let Some(t) = e.get("type").cloned()
+        && let Node::Obj(m) = e
+    {
+        m.push((std::borrow::Cow::Borrowed("auditType"), t));
     }
 }
 

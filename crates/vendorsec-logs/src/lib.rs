@@ -11,6 +11,7 @@ pub mod event;
 pub mod firstseen;
 pub mod matcher;
 pub mod mmdb;
+pub mod node;
 pub mod pack;
 pub mod pii;
 pub mod rule;
@@ -307,7 +308,72 @@ pub fn applies(rule: &Rule, product: Option<&str>) -> bool {
 pub struct Match {
     pub rule: usize,
     pub at: At,
-    pub event: std::sync::Arc<Value>,
+    record: std::sync::Arc<Record>,
+}
+
+/// A matched record, shared by the rules that matched it; its `Value` is built only when
+/// asked for (most matches of a noisy rule are only counted).
+#[derive(Debug)]
+struct Record {
+    raw: Vec<u8>,
+    event_path: Option<std::sync::Arc<str>>,
+    event: std::sync::OnceLock<std::sync::Arc<Value>>,
+}
+
+impl Match {
+    /// The same match placed elsewhere (a watcher's line within the whole file).
+    #[must_use]
+    pub fn relocated(&self, at: At) -> Match {
+        Match {
+            rule: self.rule,
+            at,
+            record: self.record.clone(),
+        }
+    }
+
+    /// The matched event.
+    #[must_use]
+    pub fn event(&self) -> &std::sync::Arc<Value> {
+        self.record.event.get_or_init(|| {
+            let mut owned = None;
+            let ev = event_node(
+                &self.record.raw,
+                self.at,
+                self.record.event_path.as_deref(),
+                &mut owned,
+            );
+            std::sync::Arc::new(match ev {
+                Ok(Some(n)) => n.to_value(),
+                _ => Value::Null,
+            })
+        })
+    }
+}
+
+/// The event of a record as rules see it: a borrowed parse (anything that does not take —
+/// an access-log line, a record that is not an object, bad JSON — goes the `Value` way,
+/// which also words the diagnostic), the object at `event_path` when given (`None` when the
+/// record has none), normalised by its product's adapter.
+fn event_node<'a>(
+    raw: &'a [u8],
+    at: At,
+    event_path: Option<&str>,
+    owned: &'a mut Option<Value>,
+) -> Result<Option<node::Node<'a>>, Problem> {
+    let root = match node::Node::parse(raw) {
+        Ok(n @ node::Node::Obj(_)) => n,
+        _ => node::Node::from_value(owned.insert(source::parse(at, raw)?)),
+    };
+    // A wrapper (`{"event": {...}}` of a shipper or a test file): the event inside.
+    let mut ev = match event_path {
+        Some(p) => match event::field(&root, p) {
+            Some(inner @ node::Node::Obj(_)) => inner.clone(),
+            _ => return Ok(None),
+        },
+        None => root,
+    };
+    event::normalise_node(&mut ev);
+    Ok(Some(ev))
 }
 
 /// Rules indexed by a field value they require (`eventSource`, `eventName`, …), so that an
@@ -341,7 +407,7 @@ impl Index {
         Index { by_field, always }
     }
 
-    fn candidates(&self, ev: &Value) -> Vec<usize> {
+    fn candidates(&self, ev: &node::Node<'_>) -> Vec<usize> {
         let mut out = self.always.clone();
         for (f, map) in &self.by_field {
             if let Some(v) = event::field(ev, f) {
@@ -385,7 +451,7 @@ fn slot_push(map: &mut std::collections::HashMap<String, Vec<usize>>, v: String,
 pub fn hunt(
     rules: &[Rule],
     event_path: Option<&str>,
-    input: Box<dyn Read + '_>,
+    input: Box<dyn Read + Send + '_>,
     on_match: &mut dyn FnMut(Match),
     on_problem: &mut dyn FnMut(Problem),
 ) -> std::io::Result<u64> {
@@ -402,58 +468,81 @@ pub fn hunt(
     let prefilter = anchors.and_then(|a| {
         aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            // A full DFA: the fastest search, for a set of a few hundred literals.
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(a)
             .ok()
     });
+    let path: Option<std::sync::Arc<str>> = event_path.map(std::sync::Arc::from);
     let mut events = 0u64;
     let mut late_problems = Vec::new();
-    source::read_raw(
-        input,
-        &mut |batch| {
+    // Reading (and gunzipping) runs on its own thread, a couple of batches ahead, so that
+    // the pool never waits for the next batch.
+    enum Piece {
+        Batch(Vec<source::Raw>),
+        Problem(Problem),
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(2);
+    std::thread::scope(|scope| -> std::io::Result<()> {
+        let reader = scope.spawn(move || {
+            let tx2 = tx.clone();
+            source::read_raw(
+                input,
+                &mut |b| {
+                    let _ = tx.send(Piece::Batch(b));
+                },
+                &mut |p| {
+                    let _ = tx2.send(Piece::Problem(p));
+                },
+            )
+        });
+        for piece in rx {
+            let batch = match piece {
+                Piece::Batch(b) => b,
+                Piece::Problem(p) => {
+                    on_problem(p);
+                    continue;
+                }
+            };
             let results: Vec<Result<(u64, Vec<Match>), Problem>> = batch
-                .par_iter()
+                .into_par_iter()
                 .map(|(at, raw)| {
                     if let Some(ac) = &prefilter
-                        && memchr::memchr(b'\\', raw).is_none()
-                        && !ac.is_match(raw)
+                        && memchr::memchr(b'\\', &raw).is_none()
+                        && !ac.is_match(&raw)
                         && raw.first() == Some(&b'{')
                         // Still checked to be JSON (without building it), so a malformed
                         // record is reported like any other.
-                        && serde_json::from_slice::<serde::de::IgnoredAny>(raw).is_ok()
+                        && serde_json::from_slice::<serde::de::IgnoredAny>(&raw).is_ok()
                     {
                         return Ok((1, Vec::new()));
                     }
-                    let ev = source::parse(*at, raw)?;
-                    // A wrapper (`{"event": {...}}` of a shipper or a test file): the event
-                    // inside.
-                    let ev = match event_path {
-                        Some(p) => match event::field(&ev, p) {
-                            Some(inner @ Value::Object(_)) => inner.clone(),
-                            _ => return Ok((0, Vec::new())),
-                        },
-                        None => ev,
+                    let mut owned = None;
+                    let Some(ev) = event_node(&raw, at, event_path, &mut owned)? else {
+                        return Ok((0, Vec::new()));
                     };
-                    let mut ev = ev;
-                    event::normalise(&mut ev);
                     let product = event::product(&ev);
                     let hits: Vec<usize> = index
                         .candidates(&ev)
                         .into_iter()
-                        .filter(|i| {
-                            applies(&rules[*i], product) && rules[*i].matches(&ev, event::field)
-                        })
+                        .filter(|i| applies(&rules[*i], product) && rules[*i].matches_node(&ev))
                         .collect();
                     if hits.is_empty() {
                         return Ok((1, Vec::new()));
                     }
-                    // One shared copy of the event for every rule that matched it.
-                    let shared = std::sync::Arc::new(ev);
+                    drop(ev);
+                    // One shared record for every rule that matched it.
+                    let shared = std::sync::Arc::new(Record {
+                        raw,
+                        event_path: path.clone(),
+                        event: std::sync::OnceLock::new(),
+                    });
                     let found = hits
                         .into_iter()
                         .map(|i| Match {
                             rule: i,
-                            at: *at,
-                            event: shared.clone(),
+                            at,
+                            record: shared.clone(),
                         })
                         .collect();
                     Ok((1, found))
@@ -468,9 +557,11 @@ pub fn hunt(
                     Err(p) => late_problems.push(p),
                 }
             }
-        },
-        on_problem,
-    )?;
+        }
+        reader
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the log reader stopped")))
+    })?;
     late_problems.into_iter().for_each(on_problem);
     Ok(events)
 }
@@ -632,7 +723,7 @@ pub fn finding(rule: &Rule, log: &str, m: &Match) -> Finding {
     if let Some(i) = m.at.index {
         data.insert("record_index".into(), Value::from(i));
     }
-    if let Some(t) = event::time(&m.event, None).and_then(matcher::scalar_text) {
+    if let Some(t) = event::time(m.event().as_ref(), None).and_then(matcher::scalar_text) {
         data.insert("event_time".into(), Value::from(t));
     }
     if !rule.tags.is_empty() {
@@ -647,7 +738,7 @@ pub fn finding(rule: &Rule, log: &str, m: &Match) -> Finding {
         confidence: Confidence::Medium,
         message: format!("{}: {}", rule.title, if rule.description.is_empty() { "matched".to_owned() } else { rule.description.lines().next().unwrap_or("").to_owned() }),
         remediation: "Review the event: confirm it was expected (a change ticket, a known administrator) or start incident response.".into(),
-        evidence: summary(&m.event),
+        evidence: summary(m.event()),
         locations: vec![Location::new(&origin, m.at.line, 0, m.at.line, 0)],
         data,
     }
@@ -657,7 +748,7 @@ pub fn finding(rule: &Rule, log: &str, m: &Match) -> Finding {
 ///
 /// # Errors
 /// When the file cannot be opened or read.
-pub fn open_decoded(path: &Path) -> std::io::Result<Box<dyn Read>> {
+pub fn open_decoded(path: &Path) -> std::io::Result<Box<dyn Read + Send>> {
     use std::io::BufRead;
     let mut r = std::io::BufReader::new(open(path)?);
     let gz = r.fill_buf()?.starts_with(&[0x1f, 0x8b]);
@@ -672,7 +763,7 @@ pub fn open_decoded(path: &Path) -> std::io::Result<Box<dyn Read>> {
 ///
 /// # Errors
 /// When the file cannot be opened.
-pub fn open(path: &Path) -> std::io::Result<Box<dyn Read>> {
+pub fn open(path: &Path) -> std::io::Result<Box<dyn Read + Send>> {
     if path.as_os_str() == "-" {
         return Ok(Box::new(std::io::stdin()));
     }
@@ -694,9 +785,9 @@ mod tests {
             &Placeholders::default(),
         );
         let ev = json!({"eventtype": "user.session.start"});
-        assert!(!l.rules[0].matches(&ev, event::field));
+        assert!(!l.rules[0].matches(&ev));
         l.apply(&Mappings::parse("okta:\n  eventType: eventtype\n").unwrap());
-        assert!(l.rules[0].matches(&ev, event::field));
+        assert!(l.rules[0].matches(&ev));
         assert!(Mappings::parse("okta: [1]").is_err());
     }
 
@@ -711,8 +802,8 @@ mod tests {
         assert_eq!(l.errors.len(), 1, "{:?}", l.errors);
         assert!(l.errors[0].reason.contains("`nope`"));
         let ev = |u: &str| json!({"eventSource": "iam.amazonaws.com", "eventName": "CreateUser", "userIdentity": {"userName": u}, "eventVersion": "1.08"});
-        assert!(l.rules[0].matches(&ev("alice"), event::field));
-        assert!(!l.rules[0].matches(&ev("provisioner-7"), event::field));
+        assert!(l.rules[0].matches(&ev("alice")));
+        assert!(!l.rules[0].matches(&ev("provisioner-7")));
     }
 
     #[test]

@@ -12,6 +12,8 @@ use base64::engine::general_purpose::STANDARD;
 use regex::Regex;
 use serde_json::Value;
 
+use crate::node::Node;
+
 /// Why a value or modifier cannot be compiled.
 pub type Reason = String;
 
@@ -478,36 +480,34 @@ fn kind_of(v: &Value) -> &'static str {
 
 /// Whether any string a field value compares as satisfies `f` (array elements each, nested
 /// arrays flattened), without copying strings.
-pub fn any_text(v: &Value, f: &mut dyn FnMut(&str) -> bool, depth: usize) -> bool {
+pub fn any_text(v: &Node<'_>, f: &mut dyn FnMut(&str) -> bool, depth: usize) -> bool {
     if depth > 16 {
         return false;
     }
     match v {
-        Value::String(s) => f(s),
-        Value::Number(n) => f(&n.to_string()),
-        Value::Bool(b) => f(if *b { "true" } else { "false" }),
-        Value::Array(a) => a.iter().any(|x| any_text(x, f, depth + 1)),
-        Value::Object(_) => f(&v.to_string()),
-        Value::Null => false,
+        Node::Str(s) | Node::Num(s) => f(s),
+        Node::Bool(b) => f(if *b { "true" } else { "false" }),
+        Node::Arr(a) => a.iter().any(|x| any_text(x, f, depth + 1)),
+        Node::Obj(_) => f(&v.compact()),
+        Node::Null => false,
     }
 }
 
 /// The strings a field value compares as (array elements each, nested arrays flattened).
-pub(crate) fn texts(v: &Value, out: &mut Vec<String>, depth: usize) {
+pub(crate) fn texts(v: &Node<'_>, out: &mut Vec<String>, depth: usize) {
     if depth > 16 {
         return;
     }
     match v {
-        Value::String(s) => out.push(s.clone()),
-        Value::Number(n) => out.push(n.to_string()),
-        Value::Bool(b) => out.push(b.to_string()),
-        Value::Array(a) => {
+        Node::Str(s) | Node::Num(s) => out.push(s.to_string()),
+        Node::Bool(b) => out.push(b.to_string()),
+        Node::Arr(a) => {
             for x in a {
                 texts(x, out, depth + 1);
             }
         }
-        Value::Object(_) => out.push(v.to_string()),
-        Value::Null => {}
+        Node::Obj(_) => out.push(v.compact()),
+        Node::Null => {}
     }
 }
 
@@ -548,11 +548,11 @@ fn str_test(t: &Str, cased: bool, s: &str) -> bool {
 impl Matcher {
     /// Test a field's value (`None`: the field is absent); `event` for `fieldref`.
     #[must_use]
-    pub fn test(&self, value: Option<&Value>, event: &Value, lookup: crate::rule::Lookup) -> bool {
+    pub fn test(&self, value: Option<&Node<'_>>, event: &Node<'_>) -> bool {
         match self {
-            Matcher::Null => value.is_none_or(Value::is_null),
+            Matcher::Null => value.is_none_or(Node::is_null),
             Matcher::Exists(want) => value.is_some() == *want,
-            Matcher::Not(inner) => value.is_some() && !inner.test(value, event, lookup),
+            Matcher::Not(inner) => value.is_some() && !inner.test(value, event),
             _ => {
                 let Some(v) = value else { return false };
                 match self {
@@ -578,7 +578,7 @@ impl Matcher {
                         0,
                     ),
                     Matcher::FieldRef(other) => {
-                        let Some(o) = lookup(event, other) else {
+                        let Some(o) = crate::event::field(event, other) else {
                             return false;
                         };
                         let mut t = Vec::new();
@@ -616,8 +616,9 @@ mod tests {
 
     fn hit(mods: &[&str], v: Value, field: Option<Value>) -> bool {
         let (ms, _) = m(mods, v);
-        let ev = json!({});
-        ms.iter().any(|x| x.test(field.as_ref(), &ev, |_, _| None))
+        let field = field.as_ref().map(Node::from_value);
+        ms.iter()
+            .any(|x| x.test(field.as_ref(), &Node::Obj(Vec::new())))
     }
 
     #[test]
@@ -756,7 +757,8 @@ mod tests {
             if let Ok((ms, _)) = compile(&mods, &[json!(v.clone())]) {
                 let ev = json!({"a": v});
                 for x in ms {
-                    let _ = x.test(Some(&json!(v.clone())), &ev, |_, _| None);
+                    let f = json!(v.clone());
+                    let _ = x.test(Some(&Node::from_value(&f)), &Node::from_value(&ev));
                 }
             }
         }

@@ -131,7 +131,7 @@ mod tests {
                         let mut e = e.clone();
                         event::normalise(&mut e);
                         let e = &e;
-                        let got = applies(rule, event::product(e)) && rule.matches(e, event::field);
+                        let got = applies(rule, event::product(e)) && rule.matches(e);
                         assert_eq!(got, want, "{name} {key}: {e}");
                         checked += 1;
                     }

@@ -4,10 +4,9 @@
 
 use serde_json::Value;
 
+use crate::event::field;
 use crate::matcher::{self, Matcher};
-
-/// How a field is found in an event.
-pub type Lookup = for<'a> fn(&'a Value, &str) -> Option<&'a Value>;
+use crate::node::Node;
 
 /// A rule that loaded.
 #[derive(Debug, Clone)]
@@ -453,10 +452,10 @@ fn map_required(conds: &[FieldCond]) -> Vec<Required> {
 }
 
 fn pick(mut options: Vec<Required>) -> Option<Required> {
-    // Prefer the fields most selective in audit logs.
+    // Prefer the fields most selective in audit logs (an action's name over its service).
     options.sort_by_key(|(f, _)| match f.as_str() {
-        "eventSource" => 0,
-        "eventName" => 1,
+        "eventName" => 0,
+        "eventSource" => 1,
         "action" | "eventType" => 2,
         _ => 3,
     });
@@ -544,10 +543,17 @@ fn regex_anchor(pattern: &str) -> Option<String> {
     lit(&hir)
 }
 
+/// A literal most events of its source contain (a service's endpoint name, a very short
+/// text): a poor anchor however few alternatives it has.
+fn weak(a: &str) -> bool {
+    a.len() < 4 || a.ends_with(".amazonaws.com") || a.ends_with(".googleapis.com")
+}
+
 fn best(options: Vec<Anchors>) -> Option<Anchors> {
-    // Fewest alternatives, then the longest shortest literal.
+    // No weak literal, then fewest alternatives, then the longest shortest literal.
     options.into_iter().min_by_key(|a| {
         (
+            a.iter().any(|x| weak(x)),
             a.len(),
             usize::MAX - a.iter().map(String::len).min().unwrap_or(0),
         )
@@ -929,23 +935,29 @@ impl Rule {
 
     /// Whether the event matches, with `lookup` resolving a field name.
     #[must_use]
-    pub fn matches(&self, event: &Value, lookup: Lookup) -> bool {
-        self.condition.iter().any(|c| self.eval(c, event, lookup))
-            && self.filters.iter().all(|f| f.matches(event, lookup))
+    pub fn matches(&self, event: &Value) -> bool {
+        self.matches_node(&Node::from_value(event))
     }
 
-    fn search_hit(&self, s: &Search, event: &Value, lookup: Lookup) -> bool {
+    /// Whether the event (parsed as a [`Node`]) matches.
+    #[must_use]
+    pub fn matches_node(&self, event: &Node<'_>) -> bool {
+        self.condition.iter().any(|c| self.eval(c, event))
+            && self.filters.iter().all(|f| f.matches_node(event))
+    }
+
+    fn search_hit(&self, s: &Search, event: &Node<'_>) -> bool {
         let map_hit = |conds: &[FieldCond]| {
             conds.iter().all(|fc| {
                 if fc.field.is_empty() {
                     // `|all` keywords inside a map.
                     return keywords_hit(&fc.matchers, fc.all, event);
                 }
-                let v = lookup(event, &fc.field);
+                let v = field(event, &fc.field);
                 if fc.all {
-                    fc.matchers.iter().all(|m| m.test(v, event, lookup))
+                    fc.matchers.iter().all(|m| m.test(v, event))
                 } else {
-                    fc.matchers.iter().any(|m| m.test(v, event, lookup))
+                    fc.matchers.iter().any(|m| m.test(v, event))
                 }
             })
         };
@@ -956,26 +968,22 @@ impl Rule {
         }
     }
 
-    fn eval(&self, c: &Cond, event: &Value, lookup: Lookup) -> bool {
+    fn eval(&self, c: &Cond, event: &Node<'_>) -> bool {
         match c {
             Cond::Id(id) => self
                 .searches
                 .iter()
                 .find(|(n, _)| n == id)
-                .is_some_and(|(_, s)| self.search_hit(s, event, lookup)),
-            Cond::And(a, b) => self.eval(a, event, lookup) && self.eval(b, event, lookup),
-            Cond::Or(a, b) => self.eval(a, event, lookup) || self.eval(b, event, lookup),
-            Cond::Not(a) => !self.eval(a, event, lookup),
+                .is_some_and(|(_, s)| self.search_hit(s, event)),
+            Cond::And(a, b) => self.eval(a, event) && self.eval(b, event),
+            Cond::Or(a, b) => self.eval(a, event) || self.eval(b, event),
+            Cond::Not(a) => !self.eval(a, event),
             Cond::Of(n, pat) => {
                 let chosen = self.chosen(pat);
                 if *n == 0 {
-                    !chosen.is_empty() && chosen.iter().all(|s| self.search_hit(s, event, lookup))
+                    !chosen.is_empty() && chosen.iter().all(|s| self.search_hit(s, event))
                 } else {
-                    chosen
-                        .iter()
-                        .filter(|s| self.search_hit(s, event, lookup))
-                        .count()
-                        >= *n
+                    chosen.iter().filter(|s| self.search_hit(s, event)).count() >= *n
                 }
             }
         }
@@ -1010,7 +1018,7 @@ fn check_refs(c: &Cond, searches: &[(String, Search)]) -> Result<(), String> {
 
 /// Keywords: every string value of the event, nested ones included, as case-insensitive
 /// substrings (research decision 6).
-fn keywords_hit(ms: &[Matcher], all: bool, event: &Value) -> bool {
+fn keywords_hit(ms: &[Matcher], all: bool, event: &Node<'_>) -> bool {
     let mut strings = Vec::new();
     collect_strings(event, &mut strings, 0);
     let hit = |m: &Matcher| strings.iter().any(|s| m.test_text(s));
@@ -1021,14 +1029,16 @@ fn keywords_hit(ms: &[Matcher], all: bool, event: &Value) -> bool {
     }
 }
 
-fn collect_strings<'a>(v: &'a Value, out: &mut Vec<&'a str>, depth: usize) {
+fn collect_strings<'a>(v: &'a Node<'_>, out: &mut Vec<&'a str>, depth: usize) {
     if depth > 32 {
         return;
     }
     match v {
-        Value::String(s) => out.push(s),
-        Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out, depth + 1)),
-        Value::Object(m) => m.values().for_each(|x| collect_strings(x, out, depth + 1)),
+        Node::Str(s) => out.push(s),
+        Node::Arr(a) => a.iter().for_each(|x| collect_strings(x, out, depth + 1)),
+        Node::Obj(m) => m
+            .iter()
+            .for_each(|(_, x)| collect_strings(x, out, depth + 1)),
         _ => {}
     }
 }
@@ -1037,10 +1047,6 @@ fn collect_strings<'a>(v: &'a Value, out: &mut Vec<&'a str>, depth: usize) {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    fn lookup<'a>(e: &'a Value, f: &str) -> Option<&'a Value> {
-        crate::event::field(e, f)
-    }
 
     fn rule(detection: &str) -> Rule {
         let text = format!("title: t\nlogsource:\n  product: aws\ndetection:\n{detection}\n");
@@ -1079,38 +1085,34 @@ mod tests {
         let r = rule(
             "  selection:\n    eventSource: iam.amazonaws.com\n    eventName:\n      - CreateUser\n      - CreateAccessKey\n  filter:\n    errorCode: null\n  condition: selection and filter",
         );
-        assert!(r.matches(
-            &json!({"eventSource": "iam.amazonaws.com", "eventName": "CreateUser"}),
-            lookup
-        ));
-        assert!(!r.matches(&json!({"eventSource": "iam.amazonaws.com", "eventName": "CreateUser", "errorCode": "AccessDenied"}), lookup));
-        assert!(!r.matches(
-            &json!({"eventSource": "iam.amazonaws.com", "eventName": "DeleteUser"}),
-            lookup
-        ));
+        assert!(r.matches(&json!({"eventSource": "iam.amazonaws.com", "eventName": "CreateUser"})));
+        assert!(!r.matches(&json!({"eventSource": "iam.amazonaws.com", "eventName": "CreateUser", "errorCode": "AccessDenied"})));
+        assert!(
+            !r.matches(&json!({"eventSource": "iam.amazonaws.com", "eventName": "DeleteUser"}))
+        );
         // `them` skips identifiers starting with `_` (decision 7).
         let r = rule("  a:\n    x: 1\n  _b:\n    y: 2\n  condition: all of them");
-        assert!(r.matches(&json!({"x": 1}), lookup));
+        assert!(r.matches(&json!({"x": 1})));
         // A condition list is ORed.
         let r = rule("  a:\n    x: 1\n  b:\n    y: 2\n  condition:\n    - a\n    - b");
-        assert!(r.matches(&json!({"y": "2"}), lookup));
+        assert!(r.matches(&json!({"y": "2"})));
         // Keywords, nested, case-insensitive; `|all` keywords.
         let r = rule("  keywords:\n    - 'EVIL'\n  condition: keywords");
-        assert!(r.matches(&json!({"a": {"b": ["an evil thing"]}}), lookup));
+        assert!(r.matches(&json!({"a": {"b": ["an evil thing"]}})));
         let r = rule("  keywords:\n    '|all':\n      - foo\n      - bar\n  condition: keywords");
-        assert!(r.matches(&json!({"a": "foo", "b": "xbarx"}), lookup));
-        assert!(!r.matches(&json!({"a": "foo"}), lookup));
+        assert!(r.matches(&json!({"a": "foo", "b": "xbarx"})));
+        assert!(!r.matches(&json!({"a": "foo"})));
         // A list of maps is ORed; `all` ANDs a list of values.
         // (`y` stays the text `y`: YAML 1.2 booleans only.)
         let r = rule(
             "  sel:\n    - a: 1\n    - b: 2\n  tags:\n    t|contains|all:\n      - x\n      - y\n  condition: sel and tags",
         );
-        assert!(r.matches(&json!({"b": 2, "t": "yyxx"}), lookup));
-        assert!(!r.matches(&json!({"b": 2, "t": "xx"}), lookup));
+        assert!(r.matches(&json!({"b": 2, "t": "yyxx"})));
+        assert!(!r.matches(&json!({"b": 2, "t": "xx"})));
         // fieldref
         let r = rule("  sel:\n    a|fieldref: b\n  condition: sel");
-        assert!(r.matches(&json!({"a": "Same", "b": "same"}), lookup));
-        assert!(!r.matches(&json!({"a": "x", "b": "y"}), lookup));
+        assert!(r.matches(&json!({"a": "Same", "b": "same"})));
+        assert!(!r.matches(&json!({"a": "x", "b": "y"})));
     }
 
     #[test]
@@ -1128,12 +1130,12 @@ mod tests {
                 .unwrap();
         let r = Rule::parse_with("r.yml", text, &ph).unwrap();
         let ev = |ip: &str, u: &str, note: &str| json!({"sourceIPAddress": ip, "userIdentity": {"userName": u}, "note": note});
-        assert!(r.matches(&ev("10.0.0.2", "adm-dev-7", "x"), lookup));
-        assert!(r.matches(&ev("10.0.0.1", "ADM-OPS-1", "x"), lookup));
-        assert!(!r.matches(&ev("10.0.0.3", "adm-ops-1", "x"), lookup));
-        assert!(!r.matches(&ev("10.0.0.1", "adm-qa-1", "x"), lookup));
+        assert!(r.matches(&ev("10.0.0.2", "adm-dev-7", "x")));
+        assert!(r.matches(&ev("10.0.0.1", "ADM-OPS-1", "x")));
+        assert!(!r.matches(&ev("10.0.0.3", "adm-ops-1", "x")));
+        assert!(!r.matches(&ev("10.0.0.1", "adm-qa-1", "x")));
         // `\%` is a literal percent sign, not a placeholder.
-        assert!(!r.matches(&ev("10.0.0.1", "adm-ops-1", "100%"), lookup));
+        assert!(!r.matches(&ev("10.0.0.1", "adm-ops-1", "100%")));
         // A product of placeholders expands to every combination.
         let ph = Placeholders::parse("A: [a, b]\nB: [x, y, z]\n").unwrap();
         assert_eq!(ph.expand_text("%A%-%B%").unwrap().len(), 6);
@@ -1149,7 +1151,7 @@ mod tests {
         );
         assert_eq!(
             r.required(),
-            Some(("eventSource".into(), vec!["iam.amazonaws.com".into()]))
+            Some(("eventName".into(), vec!["createuser".into()]))
         );
         let r = rule("  a:\n    eventName: A\n  b:\n    eventName: B\n  condition: 1 of them");
         assert_eq!(
@@ -1171,7 +1173,11 @@ mod tests {
         let r = rule(
             "  sel:\n    eventSource: IAM.amazonaws.com\n    eventName:\n      - CreateUser\n      - CreateRole\n  filter:\n    x: 1\n  condition: sel and not filter",
         );
-        assert_eq!(r.anchors(), Some(vec!["iam.amazonaws.com".into()]));
+        // Not the service's name, which every IAM call has: its action names.
+        assert_eq!(
+            r.anchors(),
+            Some(vec!["createuser".into(), "createrole".into()])
+        );
         let r = rule(
             "  a:\n    eventName: AAA\n  b:\n    eventName|contains: BBB\n  condition: a or b",
         );

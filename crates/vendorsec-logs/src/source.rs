@@ -142,7 +142,7 @@ pub fn parse(at: At, raw: &[u8]) -> Result<Value, Problem> {
 /// # Errors
 /// When the stream itself cannot be read at all.
 pub fn read(
-    input: Box<dyn Read + '_>,
+    input: Box<dyn Read + Send + '_>,
     on_event: &mut dyn FnMut(At, Value),
     on_problem: &mut dyn FnMut(Problem),
 ) -> std::io::Result<()> {
@@ -168,7 +168,7 @@ pub fn read(
 /// # Errors
 /// When the stream itself cannot be read at all.
 pub fn read_raw(
-    input: Box<dyn Read + '_>,
+    input: Box<dyn Read + Send + '_>,
     on_batch: &mut dyn FnMut(Vec<Raw>),
     on_problem: &mut dyn FnMut(Problem),
 ) -> std::io::Result<()> {
@@ -208,7 +208,7 @@ fn records_follow(rest: &[u8]) -> bool {
 }
 
 fn lines(
-    mut r: BufReader<Box<dyn Read + '_>>,
+    mut r: BufReader<Box<dyn Read + Send + '_>>,
     on_batch: &mut dyn FnMut(Vec<Raw>),
     on_problem: &mut dyn FnMut(Problem),
 ) -> std::io::Result<()> {
@@ -354,7 +354,7 @@ fn element_ranges(b: &[u8], records: bool) -> Vec<(usize, usize)> {
 }
 
 fn document(
-    r: BufReader<Box<dyn Read + '_>>,
+    r: BufReader<Box<dyn Read + Send + '_>>,
     on_batch: &mut dyn FnMut(Vec<Raw>),
     on_problem: &mut dyn FnMut(Problem),
     records: bool,

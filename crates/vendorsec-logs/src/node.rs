@@ -1,0 +1,537 @@
+//! A borrowed JSON event: what rules are evaluated on.
+//!
+//! Parsing a record into `serde_json::Value` allocates every string and every map entry; on
+//! a million CloudTrail events that was half of a hunt's time. A [`Node`] borrows its strings
+//! from the record (only strings with escapes are copied) and keeps an object as one vector
+//! of entries, so an event costs one allocation per object or array. Only events that match
+//! a rule become a `Value` (for reports and correlations).
+//!
+//! The semantics are `serde_json::Value`'s, so that both give the same matches: numbers
+//! compare as the text `serde_json` prints for them (`1.50` is `1.5`), the last of
+//! duplicate keys wins, an object compared as text is its compact JSON with sorted keys.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+/// A JSON value borrowing from the text it was parsed from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node<'a> {
+    Null,
+    Bool(bool),
+    /// The number as `serde_json` prints it.
+    Num(Cow<'a, str>),
+    Str(Cow<'a, str>),
+    Arr(Vec<Node<'a>>),
+    Obj(Vec<(Cow<'a, str>, Node<'a>)>),
+}
+
+/// Nesting deeper than this is refused (as `serde_json` does at 128).
+const MAX_DEPTH: usize = 128;
+
+/// Why a text is not one JSON value (the caller asks `serde_json` for the full message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Invalid;
+
+impl<'a> Node<'a> {
+    /// Parse one JSON value, with nothing but whitespace after it.
+    ///
+    /// # Errors
+    /// [`Invalid`] when the text is not JSON (invalid UTF-8 included).
+    pub fn parse(raw: &'a [u8]) -> Result<Node<'a>, Invalid> {
+        let text = std::str::from_utf8(raw).map_err(|_| Invalid)?;
+        let mut p = Parser { s: text, i: 0 };
+        let v = p.value(0)?;
+        p.ws();
+        if p.i != text.len() {
+            return Err(Invalid);
+        }
+        Ok(v)
+    }
+
+    /// A borrowed view of a `serde_json::Value`.
+    #[must_use]
+    pub fn from_value(v: &'a Value) -> Node<'a> {
+        match v {
+            Value::Null => Node::Null,
+            Value::Bool(b) => Node::Bool(*b),
+            Value::Number(n) => Node::Num(Cow::Owned(n.to_string())),
+            Value::String(s) => Node::Str(Cow::Borrowed(s)),
+            Value::Array(a) => Node::Arr(a.iter().map(Node::from_value).collect()),
+            Value::Object(m) => Node::Obj(
+                m.iter()
+                    .map(|(k, v)| (Cow::Borrowed(k.as_str()), Node::from_value(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The owned `serde_json::Value`.
+    #[must_use]
+    pub fn to_value(&self) -> Value {
+        match self {
+            Node::Null => Value::Null,
+            Node::Bool(b) => Value::Bool(*b),
+            Node::Num(n) => match serde_json::from_str::<Value>(n) {
+                Ok(v @ Value::Number(_)) => v,
+                _ => Value::String(n.to_string()),
+            },
+            Node::Str(s) => Value::String(s.to_string()),
+            Node::Arr(a) => Value::Array(a.iter().map(Node::to_value).collect()),
+            Node::Obj(m) => Value::Object(
+                m.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_value()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The member `key` of an object (the last one, as with duplicate keys in `Value`).
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
+        match self {
+            Node::Obj(m) => m.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn is_null(&self) -> bool {
+        matches!(self, Node::Null)
+    }
+
+    /// A scalar as the text it compares as (strings, numbers, booleans).
+    #[must_use]
+    pub fn scalar_text(&self) -> Option<&str> {
+        match self {
+            Node::Str(s) | Node::Num(s) => Some(s),
+            Node::Bool(b) => Some(if *b { "true" } else { "false" }),
+            _ => None,
+        }
+    }
+
+    /// Compact JSON text, object keys sorted (what `Value::to_string` prints).
+    #[must_use]
+    pub fn compact(&self) -> String {
+        let mut out = String::new();
+        self.write_compact(&mut out, 0);
+        out
+    }
+
+    fn write_compact(&self, out: &mut String, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        match self {
+            Node::Null => out.push_str("null"),
+            Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Node::Num(n) => out.push_str(n),
+            Node::Str(s) => out.push_str(&Value::String(s.to_string()).to_string()),
+            Node::Arr(a) => {
+                out.push('[');
+                for (i, x) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    x.write_compact(out, depth + 1);
+                }
+                out.push(']');
+            }
+            Node::Obj(m) => {
+                // Sorted, the last of duplicate keys kept: a BTreeMap's order.
+                let mut entries: Vec<&(Cow<'a, str>, Node<'a>)> = Vec::with_capacity(m.len());
+                for e in m.iter().rev() {
+                    if !entries.iter().any(|x| x.0 == e.0) {
+                        entries.push(e);
+                    }
+                }
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                out.push('{');
+                for (i, (k, v)) in entries.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String(k.to_string()).to_string());
+                    out.push(':');
+                    v.write_compact(out, depth + 1);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+/// What field lookup and product recognition need of an event, as a `serde_json::Value` or
+/// a [`Node`].
+pub trait Doc: Sized {
+    /// An object's member.
+    fn member(&self, key: &str) -> Option<&Self>;
+    /// A string's text.
+    fn text(&self) -> Option<&str>;
+    /// An array's elements.
+    fn elements(&self) -> Option<&[Self]>;
+}
+
+impl Doc for Value {
+    fn member(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+    fn text(&self) -> Option<&str> {
+        self.as_str()
+    }
+    fn elements(&self) -> Option<&[Value]> {
+        self.as_array().map(Vec::as_slice)
+    }
+}
+
+impl<'a> Doc for Node<'a> {
+    fn member(&self, key: &str) -> Option<&Node<'a>> {
+        self.get(key)
+    }
+    fn text(&self) -> Option<&str> {
+        self.as_str()
+    }
+    fn elements(&self) -> Option<&[Node<'a>]> {
+        match self {
+            Node::Arr(a) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+struct Parser<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn ws(&mut self) {
+        let b = self.s.as_bytes();
+        while self.i < b.len() && matches!(b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+            self.i += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.as_bytes().get(self.i).copied()
+    }
+
+    fn lit(&mut self, word: &str, v: Node<'a>) -> Result<Node<'a>, Invalid> {
+        if self.s[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(v)
+        } else {
+            Err(Invalid)
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Node<'a>, Invalid> {
+        if depth >= MAX_DEPTH {
+            return Err(Invalid);
+        }
+        self.ws();
+        match self.peek().ok_or(Invalid)? {
+            b'{' => {
+                self.i += 1;
+                let mut m = Vec::new();
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.i += 1;
+                    return Ok(Node::Obj(m));
+                }
+                loop {
+                    self.ws();
+                    if self.peek() != Some(b'"') {
+                        return Err(Invalid);
+                    }
+                    let k = self.string()?;
+                    self.ws();
+                    if self.peek() != Some(b':') {
+                        return Err(Invalid);
+                    }
+                    self.i += 1;
+                    let v = self.value(depth + 1)?;
+                    m.push((k, v));
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b'}') => {
+                            self.i += 1;
+                            return Ok(Node::Obj(m));
+                        }
+                        _ => return Err(Invalid),
+                    }
+                }
+            }
+            b'[' => {
+                self.i += 1;
+                let mut a = Vec::new();
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Ok(Node::Arr(a));
+                }
+                loop {
+                    a.push(self.value(depth + 1)?);
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(Node::Arr(a));
+                        }
+                        _ => return Err(Invalid),
+                    }
+                }
+            }
+            b'"' => Ok(Node::Str(self.string()?)),
+            b't' => self.lit("true", Node::Bool(true)),
+            b'f' => self.lit("false", Node::Bool(false)),
+            b'n' => self.lit("null", Node::Null),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => Err(Invalid),
+        }
+    }
+
+    /// A string at `"`: borrowed when it has no escapes.
+    fn string(&mut self) -> Result<Cow<'a, str>, Invalid> {
+        let b = self.s.as_bytes();
+        let start = self.i + 1;
+        let mut j = start;
+        // The common case: no escape before the closing quote.
+        loop {
+            match b.get(j) {
+                None => return Err(Invalid),
+                Some(b'"') => {
+                    self.i = j + 1;
+                    return Ok(Cow::Borrowed(&self.s[start..j]));
+                }
+                Some(b'\\') => break,
+                Some(c) if *c < 0x20 => return Err(Invalid),
+                Some(_) => j += 1,
+            }
+        }
+        let mut out = String::with_capacity(j - start + 16);
+        out.push_str(&self.s[start..j]);
+        loop {
+            match b.get(j) {
+                None => return Err(Invalid),
+                Some(b'"') => {
+                    self.i = j + 1;
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    let e = *b.get(j + 1).ok_or(Invalid)?;
+                    j += 2;
+                    match e {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let hi = self.hex4(j)?;
+                            j += 4;
+                            let c = if (0xD800..0xDC00).contains(&hi) {
+                                // A surrogate pair: the low half must follow.
+                                if b.get(j) != Some(&b'\\') || b.get(j + 1) != Some(&b'u') {
+                                    return Err(Invalid);
+                                }
+                                let lo = self.hex4(j + 2)?;
+                                if !(0xDC00..0xE000).contains(&lo) {
+                                    return Err(Invalid);
+                                }
+                                j += 6;
+                                char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                            } else {
+                                char::from_u32(hi)
+                            };
+                            out.push(c.ok_or(Invalid)?);
+                        }
+                        _ => return Err(Invalid),
+                    }
+                }
+                Some(c) if *c < 0x20 => return Err(Invalid),
+                Some(_) => {
+                    // Copy the run up to the next quote or escape.
+                    let run = b[j..]
+                        .iter()
+                        .position(|c| *c == b'"' || *c == b'\\' || *c < 0x20)
+                        .map_or(b.len(), |p| j + p);
+                    out.push_str(&self.s[j..run]);
+                    j = run;
+                }
+            }
+        }
+    }
+
+    fn hex4(&self, at: usize) -> Result<u32, Invalid> {
+        let h = self.s.get(at..at + 4).ok_or(Invalid)?;
+        if !h.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return Err(Invalid);
+        }
+        u32::from_str_radix(h, 16).map_err(|_| Invalid)
+    }
+
+    fn number(&mut self) -> Result<Node<'a>, Invalid> {
+        let b = self.s.as_bytes();
+        let start = self.i;
+        let mut j = start;
+        if b.get(j) == Some(&b'-') {
+            j += 1;
+        }
+        let int_start = j;
+        match b.get(j) {
+            Some(b'0') => j += 1,
+            Some(b'1'..=b'9') => {
+                while b.get(j).is_some_and(u8::is_ascii_digit) {
+                    j += 1;
+                }
+            }
+            _ => return Err(Invalid),
+        }
+        let int_len = j - int_start;
+        let mut simple = true;
+        if b.get(j) == Some(&b'.') {
+            simple = false;
+            j += 1;
+            let d = j;
+            while b.get(j).is_some_and(u8::is_ascii_digit) {
+                j += 1;
+            }
+            if j == d {
+                return Err(Invalid);
+            }
+        }
+        if matches!(b.get(j), Some(b'e' | b'E')) {
+            simple = false;
+            j += 1;
+            if matches!(b.get(j), Some(b'+' | b'-')) {
+                j += 1;
+            }
+            let d = j;
+            while b.get(j).is_some_and(u8::is_ascii_digit) {
+                j += 1;
+            }
+            if j == d {
+                return Err(Invalid);
+            }
+        }
+        self.i = j;
+        let text = &self.s[start..j];
+        // A plain integer that fits i64/u64 prints as written; anything else as serde_json
+        // prints the number it parses (`1.50` → `1.5`, `-0` → `-0.0`, `1e3` → `1000.0`).
+        if simple && int_len <= 18 && text != "-0" {
+            return Ok(Node::Num(Cow::Borrowed(text)));
+        }
+        // (Through `Value`: its float parsing differs from `Number`'s in the last place.)
+        match serde_json::from_str::<Value>(text) {
+            Ok(Value::Number(n)) => Ok(Node::Num(Cow::Owned(n.to_string()))),
+            _ => Err(Invalid),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_like_serde_json() {
+        for text in [
+            r#"{"a":1,"b":[true,false,null],"c":{"d":"e\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"},"n":-1.50e1,"z":0}"#,
+            r#"{"big":123456789012345678901234,"neg0":-0,"f":1.0,"e":1E400}"#,
+            r#"{"dup":1,"dup":2}"#,
+            "  [1, 2 , {\"x\" : [ ] } ]  ",
+            r#"{"é": "ü"}"#,
+        ] {
+            let serde: Result<Value, _> = serde_json::from_str(text);
+            let ours = Node::parse(text.as_bytes());
+            match serde {
+                Ok(v) => {
+                    let n = ours.unwrap_or_else(|_| panic!("{text}"));
+                    assert_eq!(n.to_value(), v, "{text}");
+                    assert_eq!(n.compact(), v.to_string(), "{text}");
+                    assert_eq!(Node::from_value(&v).compact(), v.to_string());
+                }
+                Err(_) => assert!(ours.is_err(), "{text}"),
+            }
+        }
+        assert_eq!(
+            Node::parse(br#"{"dup":1,"dup":2}"#).unwrap().get("dup"),
+            Some(&Node::Num(Cow::Borrowed("2")))
+        );
+        for bad in [
+            "",
+            "{",
+            "{\"a\"}",
+            "{\"a\":}",
+            "[1,]",
+            "01",
+            "1.",
+            "-",
+            "\"\\x\"",
+            "\"a\u{1}\"",
+            "tru",
+            "{} x",
+            "\"\\ud800\"",
+            "\"\\ud800\\u0041\"",
+            "1e",
+            "[",
+            "{\"a\":1,}",
+        ] {
+            assert!(Node::parse(bad.as_bytes()).is_err(), "{bad:?}");
+            assert!(serde_json::from_str::<Value>(bad).is_err(), "{bad:?}");
+        }
+        assert!(Node::parse(b"\"\xff\"").is_err());
+        let deep = "[".repeat(200) + &"]".repeat(200);
+        assert!(Node::parse(deep.as_bytes()).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_as_serde_json_does(s in "[\\[\\]{}\",:0-9a-z.eE+\\- \\\\u]{0,40}") {
+            let serde: Result<Value, _> = serde_json::from_str(&s);
+            let ours = Node::parse(s.as_bytes());
+            match serde {
+                Ok(v) => {
+                    let n = ours.expect("serde_json accepted it");
+                    proptest::prop_assert_eq!(n.to_value(), v.clone());
+                    proptest::prop_assert_eq!(n.compact(), v.to_string());
+                }
+                Err(_) => proptest::prop_assert!(ours.is_err()),
+            }
+        }
+
+        #[test]
+        fn values_round_trip(v in proptest::collection::vec(("[a-z.]{0,4}", "\\PC{0,6}", -1000i64..1000, -1.0e9f64..1.0e9), 0..6)) {
+            let mut m = serde_json::Map::new();
+            for (k, s, i, f) in v {
+                m.insert(k.clone() + "s", Value::String(s));
+                m.insert(k.clone() + "i", Value::from(i));
+                m.insert(k + "f", serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number));
+            }
+            let v = Value::Object(m);
+            let text = v.to_string();
+            let n = Node::parse(text.as_bytes()).unwrap();
+            // (Compared with what serde_json parses from the text. Its float parsing is not
+            // exact for extreme exponents and differs by context in the last place, e.g.
+            // 2.360196423011396e-186: such a number may print differently here, which no
+            // rule's comparison can notice.)
+            let parsed: Value = serde_json::from_str(&text).unwrap();
+            proptest::prop_assert_eq!(n.to_value(), parsed.clone());
+            proptest::prop_assert_eq!(n.compact(), parsed.to_string());
+        }
+    }
+}
