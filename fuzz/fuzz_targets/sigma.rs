@@ -1,5 +1,6 @@
 //! Any text as a Sigma rule (and its first line as a condition), then, if it loads, any
-//! remaining bytes as a log through it: refuse or run, never panic, never hang.
+//! remaining bytes as a log through it, and all of it as one JSON event for the borrowed
+//! parser: refuse or run, never panic, never hang.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
@@ -19,4 +20,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         );
     }
     let _ = vendorsec_logs::source::read(Box::new(data), &mut |_, _| {}, &mut |_| {});
+    if let Ok(n) = vendorsec_logs::node::Node::parse(data) {
+        let _ = n.compact();
+        let _ = n.to_value();
+    }
 });
