@@ -29,14 +29,17 @@ fn load_rules(
         loaded.rules.extend(p.rules);
         loaded.correlations.extend(p.correlations);
     }
+    // The built-in mappings, with the user's laid on top.
+    let mut mappings = vendorsec_logs::Mappings::builtin();
     if let Some(m) = mapping {
         let text =
             std::fs::read_to_string(m).with_context(|| format!("{}: cannot read", m.display()))?;
-        loaded.apply(
-            &vendorsec_logs::Mappings::parse(&text)
+        mappings = mappings.with(
+            vendorsec_logs::Mappings::parse(&text)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", m.display()))?,
         );
     }
+    loaded.apply(&mappings);
     Ok(loaded)
 }
 

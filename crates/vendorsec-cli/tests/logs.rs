@@ -723,3 +723,53 @@ fn placeholders_come_from_the_file_given_or_the_rule_does_not_load() {
         .collect();
     assert_eq!(lines, vec![2], "{v}");
 }
+
+#[test]
+fn built_in_mappings_let_sigmahq_rules_read_raw_gcp_and_lower_cased_okta_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = shared().join("logs");
+    let hunt = |sample: &str| {
+        let r = json(&run(
+            dir.path(),
+            &[
+                "logs",
+                "hunt",
+                "--rules",
+                s.join("sigma-rules/rules").to_str().unwrap(),
+                "--event-path",
+                "event",
+                s.join(format!("samples/panther-tests/{sample}.jsonl"))
+                    .to_str()
+                    .unwrap(),
+                "-f",
+                "json",
+            ],
+            None,
+        ));
+        let mut rules: Vec<String> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_owned())
+            .collect();
+        rules.sort();
+        rules
+    };
+    // SigmaHQ's GCP rules name Elastic's gcp.audit.method_name; Cloud Logging exports have
+    // protoPayload.methodName (without the built-in mapping: no match at all).
+    let mut gcp = hunt("GCP_AuditLog");
+    gcp.dedup();
+    assert_eq!(
+        gcp,
+        vec![
+            "sigma/gcp_bucket_modified_or_deleted",
+            "sigma/gcp_dns_zone_modified_or_deleted",
+            "sigma/gcp_firewall_rule_modified_or_deleted"
+        ]
+    );
+    // Panther's Okta events have lower-cased keys (eventtype): 8 matches without the
+    // built-in mapping (only the events with eventType), 28 with it.
+    let okta = hunt("Okta_SystemLog");
+    assert_eq!(okta.len(), 28, "{okta:?}");
+    assert!(okta.contains(&"sigma/okta_mfa_reset_or_deactivated".to_owned()));
+}

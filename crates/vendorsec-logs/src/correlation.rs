@@ -242,7 +242,13 @@ pub fn seconds(v: &Value) -> Option<f64> {
     if let Some(n) = v.as_f64() {
         return Some(if n > 1e11 { n / 1000.0 } else { n });
     }
-    let s = v.as_str()?.trim();
+    seconds_text(v.as_str()?)
+}
+
+/// [`seconds`] of a text: ISO 8601 / RFC 3339 or epoch seconds or milliseconds.
+#[must_use]
+pub fn seconds_text(s: &str) -> Option<f64> {
+    let s = s.trim();
     if let Ok(n) = s.parse::<f64>() {
         return Some(if n > 1e11 { n / 1000.0 } else { n });
     }

@@ -48,7 +48,11 @@ pub fn product<D: Doc>(e: &D) -> Option<&'static str> {
     {
         return Some("gcp");
     }
-    if has("eventType") && has("actor") && (has("published") || has("outcome")) {
+    // (`eventtype`: collectors that lower-case keys; the built-in mappings read it.)
+    if (has("eventType") || has("eventtype"))
+        && has("actor")
+        && (has("published") || has("outcome"))
+    {
         return Some("okta");
     }
     if has("auditType") || bitbucket_api_shape(e) {

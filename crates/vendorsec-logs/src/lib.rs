@@ -39,16 +39,22 @@ pub struct Loaded {
 }
 
 /// Field mappings: for a log source (`product`, `product/service` or `category`), Sigma
-/// field name → the field in the logs. YAML or JSON:
+/// field name → the field in the logs, or a list of fields (the first present is read).
+/// YAML or JSON:
 ///
 /// ```yaml
 /// okta:
 ///   eventType: eventtype        # a shipper that lower-cased the keys
 /// webserver:
-///   cs-uri-query: request.query
+///   cs-uri-query: [cs-uri-query, request.query]
 /// ```
 #[derive(Debug, Default, Clone)]
-pub struct Mappings(std::collections::HashMap<String, std::collections::HashMap<String, String>>);
+pub struct Mappings(
+    std::collections::HashMap<String, std::collections::HashMap<String, Vec<String>>>,
+);
+
+/// The built-in mappings (`mappings/builtin.yml`), under any the user gives.
+pub const BUILTIN_MAPPINGS: &str = include_str!("../mappings/builtin.yml");
 
 impl Mappings {
     /// Parse a mapping file.
@@ -72,14 +78,38 @@ impl Mappings {
                 .ok_or_else(|| format!("`{source}`: a map of Sigma field → log field"))?;
             let mut m = std::collections::HashMap::new();
             for (from, to) in f {
-                let to = to
-                    .as_str()
-                    .ok_or_else(|| format!("`{source}.{from}`: the log field must be a string"))?;
-                m.insert(from.clone(), to.to_owned());
+                let bad = || format!("`{source}.{from}`: a log field or a list of log fields");
+                let to: Vec<String> = match to {
+                    Value::String(t) => vec![t.clone()],
+                    Value::Array(a) if !a.is_empty() => a
+                        .iter()
+                        .map(|x| x.as_str().map(str::to_owned).ok_or_else(bad))
+                        .collect::<Result<_, _>>()?,
+                    _ => return Err(bad()),
+                };
+                m.insert(from.clone(), to);
             }
             out.insert(source.to_ascii_lowercase(), m);
         }
         Ok(Mappings(out))
+    }
+
+    /// The built-in mappings.
+    ///
+    /// # Panics
+    /// Never: the file is checked by a test.
+    #[must_use]
+    pub fn builtin() -> Mappings {
+        Mappings::parse(BUILTIN_MAPPINGS).unwrap_or_default()
+    }
+
+    /// These mappings with `over`'s laid on top (a field `over` maps replaces ours).
+    #[must_use]
+    pub fn with(mut self, over: Mappings) -> Mappings {
+        for (source, fields) in over.0 {
+            self.0.entry(source).or_default().extend(fields);
+        }
+        self
     }
 }
 
@@ -590,6 +620,7 @@ pub fn summary(e: &Value) -> String {
         "eventName",
         "action",
         "eventType",
+        "eventtype",
         "protoPayload.methodName",
         "auditType.action",
         "attributes.action",
@@ -789,6 +820,34 @@ mod tests {
         l.apply(&Mappings::parse("okta:\n  eventType: eventtype\n").unwrap());
         assert!(l.rules[0].matches(&ev));
         assert!(Mappings::parse("okta: [1]").is_err());
+        assert!(Mappings::parse("okta:\n  eventType: []\n").is_err());
+        // Alternatives: the first field present is read; the built-in mappings parse, and
+        // a user's mapping of a field replaces the built-in one.
+        let mut l = Loaded::default();
+        parse_file(
+            "g.yml",
+            "title: t\nlogsource:\n  product: gcp\n  service: gcp.audit\ndetection:\n  sel:\n    gcp.audit.method_name: v1.compute.firewalls.delete\n  condition: sel\n",
+            &mut l,
+            &Placeholders::default(),
+        );
+        assert!(l.rules[0].required().is_some());
+        l.apply(&Mappings::builtin());
+        // (An alternative cannot index: the rule is tried on every GCP event.)
+        assert!(l.rules[0].required().is_none());
+        let ecs = json!({"gcp": {"audit": {"method_name": "v1.compute.firewalls.delete"}}});
+        let raw = json!({"protoPayload": {"methodName": "v1.compute.firewalls.delete"}, "logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity"});
+        assert!(l.rules[0].matches(&ecs) && l.rules[0].matches(&raw));
+        assert!(
+            !l.rules[0]
+                .matches(&json!({"protoPayload": {"methodName": "v1.compute.firewalls.get"}}))
+        );
+        let user = Mappings::parse("gcp/gcp.audit:\n  gcp.audit.method_name: method\n").unwrap();
+        let merged = Mappings::builtin().with(user);
+        assert_eq!(
+            merged.0["gcp/gcp.audit"]["gcp.audit.method_name"],
+            vec!["method".to_owned()]
+        );
+        assert!(merged.0["okta"].contains_key("eventType"));
     }
 
     #[test]

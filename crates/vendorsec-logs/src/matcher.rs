@@ -43,8 +43,101 @@ pub enum Matcher {
     Null,
     /// Equal to another field of the same event.
     FieldRef(String),
+    /// A part of the field's timestamp (UTC): equal to the number, or compared with it.
+    Time(TimePart, Option<Cmp>, f64),
     /// The negation of the inner test (`neq`).
     Not(Box<Matcher>),
+}
+
+/// The part of a timestamp a time modifier takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimePart {
+    Minute,
+    Hour,
+    /// Day of the month.
+    Day,
+    /// ISO 8601 week number.
+    Week,
+    Month,
+    Year,
+}
+
+impl TimePart {
+    fn of(m: &str) -> Option<TimePart> {
+        Some(match m {
+            "minute" => TimePart::Minute,
+            "hour" => TimePart::Hour,
+            "day" => TimePart::Day,
+            "week" => TimePart::Week,
+            "month" => TimePart::Month,
+            "year" => TimePart::Year,
+            _ => return None,
+        })
+    }
+
+    /// This part of a time in seconds since the epoch (UTC).
+    #[must_use]
+    #[allow(clippy::cast_possible_truncation)]
+    pub fn of_seconds(self, t: f64) -> i64 {
+        let secs = t.floor() as i64;
+        let days = secs.div_euclid(86_400);
+        let in_day = secs.rem_euclid(86_400);
+        let (y, m, d) = civil(days);
+        match self {
+            TimePart::Minute => in_day % 3600 / 60,
+            TimePart::Hour => in_day / 3600,
+            TimePart::Day => d,
+            TimePart::Month => m,
+            TimePart::Year => y,
+            TimePart::Week => {
+                // ISO week: weeks start on Monday; week 1 holds the year's first Thursday.
+                let weekday = (days + 3).rem_euclid(7) + 1; // 1970-01-01 was a Thursday (4).
+                let ordinal = days - days_from_civil(y, 1, 1) + 1;
+                let week = (ordinal - weekday + 10) / 7;
+                if week < 1 {
+                    iso_weeks(y - 1)
+                } else if week > iso_weeks(y) {
+                    1
+                } else {
+                    week
+                }
+            }
+        }
+    }
+}
+
+/// (year, month, day) of a day number since 1970-01-01 (proleptic Gregorian).
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// ISO weeks in a year: 53 when it starts on a Thursday, or on a Wednesday in a leap year.
+fn iso_weeks(y: i64) -> i64 {
+    let jan1 = (days_from_civil(y, 1, 1) + 3).rem_euclid(7) + 1;
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if jan1 == 4 || (leap && jan1 == 3) {
+        53
+    } else {
+        52
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,7 +382,7 @@ fn transform(values: Vec<Vec<u8>>, m: &str) -> Result<Vec<Vec<u8>>, Reason> {
 }
 
 /// Every modifier of the Sigma v2.1 specification this engine knows.
-pub const MODIFIERS: [&str; 29] = [
+pub const MODIFIERS: [&str; 31] = [
     "all",
     "startswith",
     "endswith",
@@ -319,6 +412,8 @@ pub const MODIFIERS: [&str; 29] = [
     "hour",
     "day",
     "week",
+    "month",
+    "year",
 ];
 
 /// Compile the values of one field with its modifiers. Returns the matchers and whether
@@ -328,7 +423,7 @@ pub const MODIFIERS: [&str; 29] = [
 /// An unknown modifier, a modifier on a value it cannot take, an unresolved placeholder.
 pub fn compile(modifiers: &[&str], values: &[Value]) -> Result<(Vec<Matcher>, bool), Reason> {
     for m in modifiers {
-        if !MODIFIERS.contains(m) && !matches!(*m, "month" | "year") {
+        if !MODIFIERS.contains(m) {
             return Err(format!("unknown modifier `{m}`"));
         }
     }
@@ -340,15 +435,29 @@ pub fn compile(modifiers: &[&str], values: &[Value]) -> Result<(Vec<Matcher>, bo
     if has("expand") {
         return Err("`expand` placeholder with no value configured (the specification requires rejecting it)".into());
     }
-    if let Some(t) = modifiers
-        .iter()
-        .find(|m| matches!(**m, "minute" | "hour" | "day" | "week" | "month" | "year"))
-    {
-        return Err(format!("time modifier `{t}` is not supported yet"));
-    }
     let cased = has("cased");
     let neq = has("neq");
     let mut out = Vec::new();
+    if let Some(part) = modifiers.iter().find_map(|m| TimePart::of(m)) {
+        // A part of a timestamp (UTC) compared with a number: equal, or `lt` … `gte`.
+        let cmp = [
+            ("lt", Cmp::Lt),
+            ("lte", Cmp::Lte),
+            ("gt", Cmp::Gt),
+            ("gte", Cmp::Gte),
+        ]
+        .iter()
+        .find(|(n, _)| has(n))
+        .map(|(_, c)| *c);
+        for v in values {
+            let n = scalar_text(v)
+                .and_then(|t| t.trim().parse::<f64>().ok())
+                .ok_or("a time modifier takes a number")?;
+            let m = Matcher::Time(part, cmp, n);
+            out.push(if neq { Matcher::Not(Box::new(m)) } else { m });
+        }
+        return Ok((out, all || neq));
+    }
     if has("exists") {
         for v in values {
             let b = match v {
@@ -577,6 +686,23 @@ impl Matcher {
                         },
                         0,
                     ),
+                    Matcher::Time(part, cmp, n) => any_text(
+                        v,
+                        &mut |s| {
+                            crate::correlation::seconds_text(s).is_some_and(|t| {
+                                #[allow(clippy::cast_precision_loss)]
+                                let x = part.of_seconds(t) as f64;
+                                match cmp {
+                                    None => (x - n).abs() < f64::EPSILON,
+                                    Some(Cmp::Lt) => x < *n,
+                                    Some(Cmp::Lte) => x <= *n,
+                                    Some(Cmp::Gt) => x > *n,
+                                    Some(Cmp::Gte) => x >= *n,
+                                }
+                            })
+                        },
+                        0,
+                    ),
                     Matcher::FieldRef(other) => {
                         let Some(o) = crate::event::field(event, other) else {
                             return false;
@@ -732,6 +858,49 @@ mod tests {
                 )
             ))
         ));
+    }
+
+    #[test]
+    fn time_modifiers_take_parts_of_timestamps() {
+        let t = Some(json!("2024-12-30T23:05:09Z"));
+        assert!(hit(&["hour"], json!(23), t.clone()));
+        assert!(!hit(&["hour"], json!(22), t.clone()));
+        assert!(hit(&["minute"], json!(5), t.clone()));
+        assert!(hit(&["day"], json!(30), t.clone()));
+        assert!(hit(&["month"], json!(12), t.clone()));
+        assert!(hit(&["year"], json!(2024), t.clone()));
+        // 2024-12-30 is a Monday in ISO week 1 of 2025.
+        assert!(hit(&["week"], json!(1), t.clone()));
+        // Off hours: before 6 or from 22 on (two conditions: a list of values is ORed).
+        assert!(hit(&["hour", "gte"], json!(22), t.clone()));
+        assert!(!hit(&["hour", "lt"], json!(6), t.clone()));
+        assert!(hit(&["hour", "neq"], json!(9), t.clone()));
+        // Offsets are honoured (UTC), epoch seconds and milliseconds read.
+        assert!(hit(
+            &["hour"],
+            json!(1),
+            Some(json!("2024-01-01T03:00:00+02:00"))
+        ));
+        assert!(hit(&["year"], json!(1970), Some(json!(86_399))));
+        assert!(hit(&["day"], json!(2), Some(json!(1_704_153_600_000_i64))));
+        assert!(!hit(&["hour"], json!(1), Some(json!("not a time"))));
+        // Weeks at year ends: 2021-01-03 (Sunday) is in 2020's week 53; 2026-12-31 in week 53.
+        assert_eq!(TimePart::Week.of_seconds(1_609_632_000.0), 53);
+        assert_eq!(
+            TimePart::Week
+                .of_seconds(crate::correlation::seconds_text("2026-12-31T12:00:00Z").unwrap()),
+            53
+        );
+        assert_eq!(
+            TimePart::Week
+                .of_seconds(crate::correlation::seconds_text("2025-06-15T12:00:00Z").unwrap()),
+            24
+        );
+        assert!(
+            compile(&["hour"], &[json!("noon")])
+                .unwrap_err()
+                .contains("number")
+        );
     }
 
     #[test]

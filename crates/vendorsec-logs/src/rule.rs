@@ -34,8 +34,16 @@ pub struct Rule {
 #[derive(Debug, Clone)]
 struct FieldCond {
     field: String,
+    /// Other fields it is read from when `field` is absent (a field mapping's alternatives).
+    alts: Vec<String>,
     matchers: Vec<Matcher>,
     all: bool,
+}
+
+impl FieldCond {
+    fn value<'n, 'a>(&self, event: &'n Node<'a>) -> Option<&'n Node<'a>> {
+        field(event, &self.field).or_else(|| self.alts.iter().find_map(|a| field(event, a)))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -227,6 +235,7 @@ fn field_conds(map: &serde_json::Map<String, Value>) -> Result<Vec<FieldCond>, S
         }
         out.push(FieldCond {
             field,
+            alts: Vec::new(),
             matchers,
             all,
         });
@@ -433,7 +442,10 @@ pub type Required = (String, Vec<String>);
 fn map_required(conds: &[FieldCond]) -> Vec<Required> {
     conds
         .iter()
-        .filter(|fc| !fc.field.is_empty() && !fc.all && !fc.matchers.is_empty())
+        // (A field read from alternatives cannot index: the event may have another one.)
+        .filter(|fc| {
+            !fc.field.is_empty() && fc.alts.is_empty() && !fc.all && !fc.matchers.is_empty()
+        })
         .filter_map(|fc| {
             let values: Option<Vec<String>> = fc
                 .matchers
@@ -761,14 +773,15 @@ impl Rule {
     /// Rename the fields this rule (and its filters) reads: `map` takes a Sigma field name
     /// to the log's (a field mapping). Matchers are unchanged; `fieldref` targets are renamed
     /// too.
-    pub fn rename_fields(&mut self, map: &std::collections::HashMap<String, String>) {
+    pub fn rename_fields(&mut self, map: &std::collections::HashMap<String, Vec<String>>) {
         let rename = |fc: &mut FieldCond| {
-            if let Some(to) = map.get(&fc.field) {
-                fc.field.clone_from(to);
+            if let Some((first, rest)) = map.get(&fc.field).and_then(|to| to.split_first()) {
+                fc.field.clone_from(first);
+                fc.alts = rest.to_vec();
             }
             for m in &mut fc.matchers {
                 if let Matcher::FieldRef(f) = m
-                    && let Some(to) = map.get(f.as_str())
+                    && let Some(to) = map.get(f.as_str()).and_then(|t| t.first())
                 {
                     f.clone_from(to);
                 }
@@ -953,7 +966,7 @@ impl Rule {
                     // `|all` keywords inside a map.
                     return keywords_hit(&fc.matchers, fc.all, event);
                 }
-                let v = field(event, &fc.field);
+                let v = fc.value(event);
                 if fc.all {
                     fc.matchers.iter().all(|m| m.test(v, event))
                 } else {
