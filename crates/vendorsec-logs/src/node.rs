@@ -305,19 +305,18 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Result<Cow<'a, str>, Invalid> {
         let b = self.s.as_bytes();
         let start = self.i + 1;
-        let mut j = start;
-        // The common case: no escape before the closing quote.
-        loop {
-            match b.get(j) {
-                None => return Err(Invalid),
-                Some(b'"') => {
-                    self.i = j + 1;
-                    return Ok(Cow::Borrowed(&self.s[start..j]));
-                }
-                Some(b'\\') => break,
-                Some(c) if *c < 0x20 => return Err(Invalid),
-                Some(_) => j += 1,
-            }
+        // The common case: no escape before the closing quote (found with SIMD; the run is
+        // then checked for control characters, which JSON forbids in strings).
+        let Some(end) = memchr::memchr2(b'"', b'\\', b.get(start..).ok_or(Invalid)?) else {
+            return Err(Invalid);
+        };
+        let mut j = start + end;
+        if b[start..j].iter().any(|c| *c < 0x20) {
+            return Err(Invalid);
+        }
+        if b[j] == b'"' {
+            self.i = j + 1;
+            return Ok(Cow::Borrowed(&self.s[start..j]));
         }
         let mut out = String::with_capacity(j - start + 16);
         out.push_str(&self.s[start..j]);
