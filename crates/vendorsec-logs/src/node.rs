@@ -40,7 +40,12 @@ impl<'a> Node<'a> {
     /// [`Invalid`] when the text is not JSON (invalid UTF-8 included).
     pub fn parse(raw: &'a [u8]) -> Result<Node<'a>, Invalid> {
         let text = std::str::from_utf8(raw).map_err(|_| Invalid)?;
-        let mut p = Parser { s: text, i: 0 };
+        let mut p = Parser {
+            s: text,
+            i: 0,
+            entries: Vec::with_capacity(64),
+            items: Vec::new(),
+        };
         let v = p.value(0)?;
         p.ws();
         if p.i != text.len() {
@@ -134,7 +139,7 @@ impl<'a> Node<'a> {
             Node::Null => out.push_str("null"),
             Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Node::Num(n) => out.push_str(n),
-            Node::Str(s) => out.push_str(&Value::String(s.to_string()).to_string()),
+            Node::Str(s) => out.push_str(&serde_json::to_string(&**s).unwrap_or_default()),
             Node::Arr(a) => {
                 out.push('[');
                 for (i, x) in a.iter().enumerate() {
@@ -159,7 +164,7 @@ impl<'a> Node<'a> {
                     if i > 0 {
                         out.push(',');
                     }
-                    out.push_str(&Value::String(k.to_string()).to_string());
+                    out.push_str(&serde_json::to_string(&**k).unwrap_or_default());
                     out.push(':');
                     v.write_compact(out, depth + 1);
                 }
@@ -210,6 +215,11 @@ impl<'a> Doc for Node<'a> {
 struct Parser<'a> {
     s: &'a str,
     i: usize,
+    /// Entries and items of the objects and arrays being parsed, nested ones above their
+    /// parents': each container is moved out at its end into a vector of exactly its size
+    /// (one allocation each, no regrowth).
+    entries: Vec<(Cow<'a, str>, Node<'a>)>,
+    items: Vec<Node<'a>>,
 }
 
 impl<'a> Parser<'a> {
@@ -241,11 +251,11 @@ impl<'a> Parser<'a> {
         match self.peek().ok_or(Invalid)? {
             b'{' => {
                 self.i += 1;
-                let mut m = Vec::new();
+                let base = self.entries.len();
                 self.ws();
                 if self.peek() == Some(b'}') {
                     self.i += 1;
-                    return Ok(Node::Obj(m));
+                    return Ok(Node::Obj(Vec::new()));
                 }
                 loop {
                     self.ws();
@@ -259,13 +269,13 @@ impl<'a> Parser<'a> {
                     }
                     self.i += 1;
                     let v = self.value(depth + 1)?;
-                    m.push((k, v));
+                    self.entries.push((k, v));
                     self.ws();
                     match self.peek() {
                         Some(b',') => self.i += 1,
                         Some(b'}') => {
                             self.i += 1;
-                            return Ok(Node::Obj(m));
+                            return Ok(Node::Obj(self.entries.drain(base..).collect()));
                         }
                         _ => return Err(Invalid),
                     }
@@ -273,20 +283,21 @@ impl<'a> Parser<'a> {
             }
             b'[' => {
                 self.i += 1;
-                let mut a = Vec::new();
+                let base = self.items.len();
                 self.ws();
                 if self.peek() == Some(b']') {
                     self.i += 1;
-                    return Ok(Node::Arr(a));
+                    return Ok(Node::Arr(Vec::new()));
                 }
                 loop {
-                    a.push(self.value(depth + 1)?);
+                    let v = self.value(depth + 1)?;
+                    self.items.push(v);
                     self.ws();
                     match self.peek() {
                         Some(b',') => self.i += 1,
                         Some(b']') => {
                             self.i += 1;
-                            return Ok(Node::Arr(a));
+                            return Ok(Node::Arr(self.items.drain(base..).collect()));
                         }
                         _ => return Err(Invalid),
                     }
