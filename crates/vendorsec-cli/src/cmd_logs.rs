@@ -645,8 +645,17 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
                     // The event is shared between rules: written, not copied.
                     let head = line.to_string();
                     let head = head.strip_suffix('}').unwrap_or(&head);
-                    let event = serde_json::to_string(&**m.event()).unwrap_or_default();
-                    if let Err(e) = writeln!(w, "{head},\"event\":{event}}}") {
+                    // The record's own text when it is the event (no parse, no serialising).
+                    let r = match m.verbatim() {
+                        Some(raw) => write!(w, "{head},\"event\":")
+                            .and_then(|()| w.write_all(raw))
+                            .and_then(|()| w.write_all(b"}\n")),
+                        None => {
+                            let event = serde_json::to_string(&**m.event()).unwrap_or_default();
+                            writeln!(w, "{head},\"event\":{event}}}")
+                        }
+                    };
+                    if let Err(e) = r {
                         write_err = Some(e);
                     }
                 }

@@ -773,3 +773,70 @@ fn built_in_mappings_let_sigmahq_rules_read_raw_gcp_and_lower_cased_okta_logs() 
     assert_eq!(okta.len(), 28, "{okta:?}");
     assert!(okta.contains(&"sigma/okta_mfa_reset_or_deactivated".to_owned()));
 }
+
+#[test]
+fn matches_file_has_each_event_as_rules_saw_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.yml"), RULE).unwrap();
+    // A plain record (written as the log has it, number text and key order kept), a wrapped
+    // one (its inner event), and a Bitbucket REST event with a user-creation (the adapter's
+    // auditType added) — the last through the built-in pack.
+    let plain = r#"{"eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"CreateUser","userIdentity":{"arn":"arn:aws:iam::1:user/a"},"n":1.50}"#;
+    let wrapped = format!(r#"{{"event":{plain},"shipper":"x"}}"#);
+    std::fs::write(dir.path().join("plain.jsonl"), format!("{plain}\n")).unwrap();
+    std::fs::write(dir.path().join("wrapped.jsonl"), format!("{wrapped}\n")).unwrap();
+    std::fs::write(
+        dir.path().join("bb.jsonl"),
+        r#"{"timestamp":"2021-11-27T17:36:40.674Z","author":{"name":"admin","type":"NORMAL","id":"2"},"type":{"category":"Users and groups","action":"User created"},"affectedObjects":[],"system":"http://bitbucket.internal:7990"}"#.to_owned() + "\n",
+    )
+    .unwrap();
+    let lines = |args: &[&str]| -> Vec<serde_json::Value> {
+        let out = run(dir.path(), args, None);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read_to_string(dir.path().join("m.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let m = lines(&[
+        "logs",
+        "hunt",
+        "--rules",
+        "r.yml",
+        "plain.jsonl",
+        "--matches",
+        "m.jsonl",
+    ]);
+    assert_eq!(m.len(), 1);
+    assert_eq!(
+        m[0]["event"],
+        serde_json::from_str::<serde_json::Value>(plain).unwrap()
+    );
+    let text = std::fs::read_to_string(dir.path().join("m.jsonl")).unwrap();
+    assert!(text.contains(&format!(",\"event\":{plain}}}")), "{text}");
+    let m = lines(&[
+        "logs",
+        "hunt",
+        "--rules",
+        "r.yml",
+        "--event-path",
+        "event",
+        "wrapped.jsonl",
+        "--matches",
+        "m.jsonl",
+    ]);
+    assert_eq!(m[0]["event"]["eventName"], "CreateUser");
+    assert!(m[0]["event"].get("shipper").is_none());
+    let m = lines(&["logs", "hunt", "bb.jsonl", "--matches", "m.jsonl"]);
+    assert_eq!(
+        m[0]["rule"],
+        "sigma/vendorsec_bitbucket_user_administration"
+    );
+    assert_eq!(m[0]["event"]["auditType"]["action"], "User created");
+}

@@ -95,15 +95,17 @@ pub fn normalise(e: &mut Value) {
     }
 }
 
-/// [`normalise`] for a [`Node`].
-pub fn normalise_node(e: &mut Node<'_>) {
+/// [`normalise`] for a [`Node`]; whether it changed the event.
+pub fn normalise_node(e: &mut Node<'_>) -> bool {
     if bitbucket_api_shape(e)
         && e.get("auditType").is_none()
         && let Some(t) = e.get("type").cloned()
         && let Node::Obj(m) = e
     {
         m.push((std::borrow::Cow::Borrowed("auditType"), t));
+        return true;
     }
+    false
 }
 
 /// Products this engine recognises by shape: rules for them run only on their events.

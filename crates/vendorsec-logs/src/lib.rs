@@ -346,6 +346,8 @@ pub struct Match {
 #[derive(Debug)]
 struct Record {
     raw: Vec<u8>,
+    /// The event is `raw` itself, one line of JSON (no wrapper, nothing the adapter added).
+    verbatim: bool,
     event_path: Option<std::sync::Arc<str>>,
     event: std::sync::OnceLock<std::sync::Arc<Value>>,
 }
@@ -361,6 +363,14 @@ impl Match {
         }
     }
 
+    /// The matched event's JSON text as the log has it, on one line, when that is the event
+    /// (not for a wrapper's inner event, an event the adapter added to, an access-log line
+    /// or a multi-line record): written as it is, it needs no parse or serialisation.
+    #[must_use]
+    pub fn verbatim(&self) -> Option<&[u8]> {
+        self.record.verbatim.then_some(self.record.raw.as_slice())
+    }
+
     /// The matched event.
     #[must_use]
     pub fn event(&self) -> &std::sync::Arc<Value> {
@@ -373,7 +383,7 @@ impl Match {
                 &mut owned,
             );
             std::sync::Arc::new(match ev {
-                Ok(Some(n)) => n.to_value(),
+                Ok(Some((n, _))) => n.to_value(),
                 _ => Value::Null,
             })
         })
@@ -383,16 +393,20 @@ impl Match {
 /// The event of a record as rules see it: a borrowed parse (anything that does not take —
 /// an access-log line, a record that is not an object, bad JSON — goes the `Value` way,
 /// which also words the diagnostic), the object at `event_path` when given (`None` when the
-/// record has none), normalised by its product's adapter.
+/// record has none), normalised by its product's adapter; and whether the event is the
+/// record's JSON text as it is (no wrapper, nothing added).
 fn event_node<'a>(
     raw: &'a [u8],
     at: At,
     event_path: Option<&str>,
     owned: &'a mut Option<Value>,
-) -> Result<Option<node::Node<'a>>, Problem> {
-    let root = match node::Node::parse(raw) {
-        Ok(n @ node::Node::Obj(_)) => n,
-        _ => node::Node::from_value(owned.insert(source::parse(at, raw)?)),
+) -> Result<Option<(node::Node<'a>, bool)>, Problem> {
+    let (root, mut verbatim) = match node::Node::parse(raw) {
+        Ok(n @ node::Node::Obj(_)) => (n, event_path.is_none()),
+        _ => (
+            node::Node::from_value(owned.insert(source::parse(at, raw)?)),
+            false,
+        ),
     };
     // A wrapper (`{"event": {...}}` of a shipper or a test file): the event inside.
     let mut ev = match event_path {
@@ -402,8 +416,8 @@ fn event_node<'a>(
         },
         None => root,
     };
-    event::normalise_node(&mut ev);
-    Ok(Some(ev))
+    verbatim &= !event::normalise_node(&mut ev);
+    Ok(Some((ev, verbatim)))
 }
 
 /// Rules indexed by a field value they require (`eventSource`, `eventName`, …), so that an
@@ -560,7 +574,7 @@ pub fn hunt(
                         return Ok((1, Vec::new()));
                     }
                     let mut owned = None;
-                    let Some(ev) = event_node(&raw, at, event_path, &mut owned)? else {
+                    let Some((ev, verbatim)) = event_node(&raw, at, event_path, &mut owned)? else {
                         return Ok((0, Vec::new()));
                     };
                     let product = event::product(&ev);
@@ -575,6 +589,7 @@ pub fn hunt(
                     drop(ev);
                     // One shared record for every rule that matched it.
                     let shared = std::sync::Arc::new(Record {
+                        verbatim: verbatim && memchr::memchr2(b'\n', b'\r', &raw).is_none(),
                         raw,
                         event_path: path.clone(),
                         event: std::sync::OnceLock::new(),
