@@ -410,7 +410,7 @@ fn event_node<'a>(
     };
     // A wrapper (`{"event": {...}}` of a shipper or a test file): the event inside.
     let mut ev = match event_path {
-        Some(p) => match event::field(&root, p) {
+        Some(p) => match event::field(&root, p).map(node::Node::resolved) {
             Some(inner @ node::Node::Obj(_)) => inner.clone(),
             _ => return Ok(None),
         },

@@ -593,12 +593,12 @@ pub fn any_text(v: &Node<'_>, f: &mut dyn FnMut(&str) -> bool, depth: usize) -> 
     if depth > 16 {
         return false;
     }
-    match v {
+    match v.resolved() {
         Node::Str(s) | Node::Num(s) => f(s),
         Node::Bool(b) => f(if *b { "true" } else { "false" }),
         Node::Arr(a) => a.iter().any(|x| any_text(x, f, depth + 1)),
         Node::Obj(_) => f(&v.compact()),
-        Node::Null => false,
+        Node::Null | Node::Lazy(..) => false,
     }
 }
 
@@ -607,7 +607,7 @@ pub(crate) fn texts(v: &Node<'_>, out: &mut Vec<String>, depth: usize) {
     if depth > 16 {
         return;
     }
-    match v {
+    match v.resolved() {
         Node::Str(s) | Node::Num(s) => out.push(s.to_string()),
         Node::Bool(b) => out.push(b.to_string()),
         Node::Arr(a) => {
@@ -616,7 +616,7 @@ pub(crate) fn texts(v: &Node<'_>, out: &mut Vec<String>, depth: usize) {
             }
         }
         Node::Obj(_) => out.push(v.compact()),
-        Node::Null => {}
+        Node::Null | Node::Lazy(..) => {}
     }
 }
 

@@ -3,7 +3,8 @@
 //! Parsing a record into `serde_json::Value` allocates every string and every map entry; on
 //! a million CloudTrail events that was half of a hunt's time. A [`Node`] borrows its strings
 //! from the record (only strings with escapes are copied) and keeps an object as one vector
-//! of entries, so an event costs one allocation per object or array. Only events that match
+//! of entries; below the top level, objects and arrays are only validated when the record is
+//! read and built when a rule first looks into them ([`Node::Lazy`]). Only events that match
 //! a rule become a `Value` (for reports and correlations).
 //!
 //! The semantics are `serde_json::Value`'s, so that both give the same matches: numbers
@@ -24,9 +25,12 @@ pub enum Node<'a> {
     Str(Cow<'a, str>),
     Arr(Vec<Node<'a>>),
     Obj(Vec<(Cow<'a, str>, Node<'a>)>),
+    /// A nested object or array, validated but built only when first looked into (most
+    /// rules read a few fields; building every nested value was most of the parse).
+    Lazy(&'a str, std::cell::OnceCell<Box<Node<'a>>>),
 }
 
-/// Nesting deeper than this is refused (as `serde_json` does at 128).
+/// Containers nested this deep are refused: at most 127, as `serde_json` allows.
 const MAX_DEPTH: usize = 128;
 
 /// Why a text is not one JSON value (the caller asks `serde_json` for the full message).
@@ -54,6 +58,24 @@ impl<'a> Node<'a> {
         Ok(v)
     }
 
+    /// The node itself, or for a [`Node::Lazy`] container its contents (built once).
+    #[must_use]
+    pub fn resolved(&self) -> &Node<'a> {
+        match self {
+            Node::Lazy(text, built) => built.get_or_init(|| {
+                // Validated when the record was parsed: this cannot fail.
+                let mut p = Parser {
+                    s: text,
+                    i: 0,
+                    entries: Vec::new(),
+                    items: Vec::new(),
+                };
+                Box::new(p.value(0).unwrap_or(Node::Null))
+            }),
+            n => n,
+        }
+    }
+
     /// A borrowed view of a `serde_json::Value`.
     #[must_use]
     pub fn from_value(v: &'a Value) -> Node<'a> {
@@ -74,7 +96,7 @@ impl<'a> Node<'a> {
     /// The owned `serde_json::Value`.
     #[must_use]
     pub fn to_value(&self) -> Value {
-        match self {
+        match self.resolved() {
             Node::Null => Value::Null,
             Node::Bool(b) => Value::Bool(*b),
             Node::Num(n) => match serde_json::from_str::<Value>(n) {
@@ -88,13 +110,14 @@ impl<'a> Node<'a> {
                     .map(|(k, v)| (k.to_string(), v.to_value()))
                     .collect(),
             ),
+            Node::Lazy(..) => Value::Null,
         }
     }
 
     /// The member `key` of an object (the last one, as with duplicate keys in `Value`).
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&Node<'a>> {
-        match self {
+        match self.resolved() {
             Node::Obj(m) => m.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
         }
@@ -135,7 +158,8 @@ impl<'a> Node<'a> {
         if depth > MAX_DEPTH {
             return;
         }
-        match self {
+        match self.resolved() {
+            Node::Lazy(..) => out.push_str("null"),
             Node::Null => out.push_str("null"),
             Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Node::Num(n) => out.push_str(n),
@@ -205,7 +229,7 @@ impl<'a> Doc for Node<'a> {
         self.as_str()
     }
     fn elements(&self) -> Option<&[Node<'a>]> {
-        match self {
+        match self.resolved() {
             Node::Arr(a) => Some(a),
             _ => None,
         }
@@ -220,6 +244,27 @@ struct Parser<'a> {
     /// (one allocation each, no regrowth).
     entries: Vec<(Cow<'a, str>, Node<'a>)>,
     items: Vec<Node<'a>>,
+}
+
+/// The offset in `b` of the first `"` or `\\`, or `Err` at a control character (which JSON
+/// forbids in strings) or the end. Most strings are short: a byte loop first, SIMD for long
+/// runs.
+fn string_end(b: &[u8]) -> Result<usize, Invalid> {
+    for (i, c) in b.iter().take(32).enumerate() {
+        match c {
+            b'"' | b'\\' => return Ok(i),
+            c if *c < 0x20 => return Err(Invalid),
+            _ => {}
+        }
+    }
+    if b.len() <= 32 {
+        return Err(Invalid);
+    }
+    let off = 32 + memchr::memchr2(b'"', b'\\', &b[32..]).ok_or(Invalid)?;
+    if b[32..off].iter().any(|c| *c < 0x20) {
+        return Err(Invalid);
+    }
+    Ok(off)
 }
 
 impl<'a> Parser<'a> {
@@ -244,11 +289,21 @@ impl<'a> Parser<'a> {
     }
 
     fn value(&mut self, depth: usize) -> Result<Node<'a>, Invalid> {
-        if depth >= MAX_DEPTH {
+        self.ws();
+        let c = self.peek().ok_or(Invalid)?;
+        if matches!(c, b'{' | b'[') && depth + 1 >= MAX_DEPTH {
             return Err(Invalid);
         }
-        self.ws();
-        match self.peek().ok_or(Invalid)? {
+        // Below the top, a container is only validated here and built when looked into.
+        if depth > 0 && matches!(c, b'{' | b'[') {
+            let start = self.i;
+            self.skip(depth)?;
+            return Ok(Node::Lazy(
+                &self.s[start..self.i],
+                std::cell::OnceCell::new(),
+            ));
+        }
+        match c {
             b'{' => {
                 self.i += 1;
                 let base = self.entries.len();
@@ -312,19 +367,114 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Validate one value without building it (a container, with everything inside).
+    fn skip(&mut self, depth: usize) -> Result<(), Invalid> {
+        self.ws();
+        let c = self.peek().ok_or(Invalid)?;
+        if matches!(c, b'{' | b'[') && depth + 1 >= MAX_DEPTH {
+            return Err(Invalid);
+        }
+        match c {
+            b'{' => {
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.i += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.ws();
+                    if self.peek() != Some(b'"') {
+                        return Err(Invalid);
+                    }
+                    self.skip_string()?;
+                    self.ws();
+                    if self.peek() != Some(b':') {
+                        return Err(Invalid);
+                    }
+                    self.i += 1;
+                    self.skip(depth + 1)?;
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b'}') => {
+                            self.i += 1;
+                            return Ok(());
+                        }
+                        _ => return Err(Invalid),
+                    }
+                }
+            }
+            b'[' => {
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.skip(depth + 1)?;
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(());
+                        }
+                        _ => return Err(Invalid),
+                    }
+                }
+            }
+            b'"' => self.skip_string(),
+            b't' => self.lit("true", Node::Null).map(|_| ()),
+            b'f' => self.lit("false", Node::Null).map(|_| ()),
+            b'n' => self.lit("null", Node::Null).map(|_| ()),
+            b'-' | b'0'..=b'9' => self.number().map(|_| ()),
+            _ => Err(Invalid),
+        }
+    }
+
+    /// Validate a string at `"` without copying it.
+    fn skip_string(&mut self) -> Result<(), Invalid> {
+        let b = self.s.as_bytes();
+        let mut j = self.i + 1;
+        loop {
+            j += string_end(b.get(j..).ok_or(Invalid)?)?;
+            if b[j] == b'"' {
+                self.i = j + 1;
+                return Ok(());
+            }
+            // An escape: checked as the building parser checks it.
+            match *b.get(j + 1).ok_or(Invalid)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => j += 2,
+                b'u' => {
+                    let hi = self.hex4(j + 2)?;
+                    j += 6;
+                    if (0xD800..0xDC00).contains(&hi) {
+                        if b.get(j) != Some(&b'\\') || b.get(j + 1) != Some(&b'u') {
+                            return Err(Invalid);
+                        }
+                        let lo = self.hex4(j + 2)?;
+                        if !(0xDC00..0xE000).contains(&lo) {
+                            return Err(Invalid);
+                        }
+                        j += 6;
+                    } else if char::from_u32(hi).is_none() {
+                        return Err(Invalid);
+                    }
+                }
+                _ => return Err(Invalid),
+            }
+        }
+    }
+
     /// A string at `"`: borrowed when it has no escapes.
     fn string(&mut self) -> Result<Cow<'a, str>, Invalid> {
         let b = self.s.as_bytes();
         let start = self.i + 1;
         // The common case: no escape before the closing quote (found with SIMD; the run is
         // then checked for control characters, which JSON forbids in strings).
-        let Some(end) = memchr::memchr2(b'"', b'\\', b.get(start..).ok_or(Invalid)?) else {
-            return Err(Invalid);
-        };
-        let mut j = start + end;
-        if b[start..j].iter().any(|c| *c < 0x20) {
-            return Err(Invalid);
-        }
+        let mut j = start + string_end(b.get(start..).ok_or(Invalid)?)?;
         if b[j] == b'"' {
             self.i = j + 1;
             return Ok(Cow::Borrowed(&self.s[start..j]));
@@ -507,6 +657,42 @@ mod tests {
         assert!(Node::parse(b"\"\xff\"").is_err());
         let deep = "[".repeat(200) + &"]".repeat(200);
         assert!(Node::parse(deep.as_bytes()).is_err());
+        // Errors inside nested containers, which are only validated when the record is read.
+        for bad in [
+            r#"{"a":{"b":"\x"}}"#,
+            r#"{"a":[1,]}"#,
+            r#"{"a":{"b":01}}"#,
+            r#"{"a":{"b":"\ud800"}}"#,
+            r#"{"a":{"b":"\udc00"}}"#,
+            r#"{"a":[{"b":tru}]}"#,
+            r#"{"a":{"b":1e400}}"#,
+            r#"{"a":{"b" 1}}"#,
+            "{\"a\":[\"\u{1}\"]}",
+        ] {
+            assert!(Node::parse(bad.as_bytes()).is_err(), "{bad:?}");
+            assert!(serde_json::from_str::<Value>(bad).is_err(), "{bad:?}");
+        }
+        for depth in [126, 127, 128] {
+            let deep = format!("{{\"a\":{}{}}}", "[".repeat(depth), "]".repeat(depth));
+            assert_eq!(
+                Node::parse(deep.as_bytes()).is_ok(),
+                serde_json::from_str::<Value>(&deep).is_ok(),
+                "{depth}"
+            );
+        }
+        // Nested containers are built when first looked into, and read like the rest.
+        let n = Node::parse(br#"{"a":{"b":[{"c":"d\n"}]}}"#).unwrap();
+        assert!(matches!(n.get("a"), Some(Node::Lazy(..))));
+        let c = n
+            .get("a")
+            .and_then(|a| a.get("b"))
+            .and_then(Doc::elements)
+            .and_then(|e| e[0].get("c"));
+        assert_eq!(c.and_then(Node::as_str), Some("d\n"));
+        assert_eq!(
+            crate::event::field(&n, "a.b.c").and_then(Node::as_str),
+            Some("d\n")
+        );
     }
 
     proptest::proptest! {

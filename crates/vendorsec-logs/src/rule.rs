@@ -1046,7 +1046,7 @@ fn collect_strings<'a>(v: &'a Node<'_>, out: &mut Vec<&'a str>, depth: usize) {
     if depth > 32 {
         return;
     }
-    match v {
+    match v.resolved() {
         Node::Str(s) => out.push(s),
         Node::Arr(a) => a.iter().for_each(|x| collect_strings(x, out, depth + 1)),
         Node::Obj(m) => m
