@@ -88,17 +88,45 @@ pub(crate) enum LogsCommand {
     Watch(WatchArgs),
 }
 
+/// What `logs hunt` and `logs watch` share: the rules, how they read the logs, and
+/// first-seen logins.
 #[derive(Debug, Args)]
-pub(crate) struct WatchArgs {
-    /// Log files to follow (`-` reads standard input until it closes).
-    #[arg(value_name = "LOG", required = true)]
-    pub(crate) logs: Vec<PathBuf>,
-    /// Sigma rule files or directories [default: the built-in guideline pack].
+pub(crate) struct RuleArgs {
+    /// Sigma rule files or directories (repeatable) [default: the built-in guideline pack].
     #[arg(long = "rules", value_name = "PATH")]
     pub(crate) rules: Vec<PathBuf>,
     /// Add the built-in guideline pack to --rules.
     #[arg(long)]
     pub(crate) with_pack: bool,
+    /// Field mappings (YAML): per log source, Sigma field → field (or list of fields) in
+    /// these logs, over the built-in mappings.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) mapping: Option<PathBuf>,
+    /// Values for `|expand` placeholders (YAML: name → list of values); without it a rule
+    /// using a placeholder does not load, as the Sigma specification requires.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) placeholders: Option<PathBuf>,
+    /// Take each record's event from this field (dotted path), for logs wrapped by a
+    /// shipper or a test harness (`event`, `_source`, `result`).
+    #[arg(long, value_name = "FIELD")]
+    pub(crate) event_path: Option<String>,
+    /// Report logins from a country, network or user-agent family never seen for the user,
+    /// keeping what was seen in this state file (created if missing).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) first_seen: Option<PathBuf>,
+    /// A MaxMind DB (.mmdb, e.g. GeoLite2 Country or ASN) for --first-seen's countries and
+    /// networks.
+    #[arg(long, value_name = "FILE", requires = "first_seen")]
+    pub(crate) geoip: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WatchArgs {
+    /// Log files to follow (`-` reads standard input until it closes).
+    #[arg(value_name = "LOG", required = true)]
+    pub(crate) logs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) sel: RuleArgs,
     /// Where alerts go: `stdout`, `file:PATH` (JSON lines appended) or `webhook:URL`
     /// (Slack-compatible JSON POST); repeatable [default: stdout].
     #[arg(long = "alert", value_name = "SINK")]
@@ -116,24 +144,6 @@ pub(crate) struct WatchArgs {
     /// Most alerts per rule per minute; the rest are counted and reported.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub(crate) throttle: usize,
-    /// Report logins from a country, network or user-agent family never seen for the user,
-    /// keeping what was seen in this state file (created if missing).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) first_seen: Option<PathBuf>,
-    /// A MaxMind DB (.mmdb, e.g. GeoLite2 Country or ASN) for --first-seen's countries and
-    /// networks.
-    #[arg(long, value_name = "FILE", requires = "first_seen")]
-    pub(crate) geoip: Option<PathBuf>,
-    /// Field mappings (YAML): per log source, Sigma field → field in these logs.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) mapping: Option<PathBuf>,
-    /// Values for `|expand` placeholders (YAML: name → list of values); without it a rule
-    /// using a placeholder does not load, as the Sigma specification requires.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) placeholders: Option<PathBuf>,
-    /// Take each record's event from this field (dotted path).
-    #[arg(long, value_name = "FIELD")]
-    pub(crate) event_path: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -154,12 +164,8 @@ pub(crate) struct LogSecretsArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct HuntArgs {
-    /// Sigma rule files or directories (repeatable) [default: the built-in guideline pack].
-    #[arg(long = "rules", value_name = "PATH")]
-    pub(crate) rules: Vec<PathBuf>,
-    /// Add the built-in guideline pack to --rules.
-    #[arg(long)]
-    pub(crate) with_pack: bool,
+    #[command(flatten)]
+    pub(crate) sel: RuleArgs,
     /// Log files (`-` is standard input).
     #[arg(value_name = "LOG", required = true)]
     pub(crate) logs: Vec<PathBuf>,
@@ -169,25 +175,6 @@ pub(crate) struct HuntArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
-    /// Report logins from a country, network or user-agent family never seen for the user,
-    /// keeping what was seen in this state file (created if missing).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) first_seen: Option<PathBuf>,
-    /// A MaxMind DB (.mmdb, e.g. GeoLite2 Country or ASN) for --first-seen's countries and
-    /// networks.
-    #[arg(long, value_name = "FILE", requires = "first_seen")]
-    pub(crate) geoip: Option<PathBuf>,
-    /// Field mappings (YAML): per log source, Sigma field → field in these logs.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) mapping: Option<PathBuf>,
-    /// Values for `|expand` placeholders (YAML: name → list of values); without it a rule
-    /// using a placeholder does not load, as the Sigma specification requires.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) placeholders: Option<PathBuf>,
-    /// Take each record's event from this field (dotted path), for logs wrapped by a
-    /// shipper or a test harness (`event`, `_source`, `result`).
-    #[arg(long, value_name = "FIELD")]
-    pub(crate) event_path: Option<String>,
     /// Also write every matched event, with its rule, as JSON lines to FILE.
     #[arg(long, value_name = "FILE")]
     pub(crate) matches: Option<PathBuf>,

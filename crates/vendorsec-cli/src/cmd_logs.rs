@@ -55,6 +55,36 @@ fn read_placeholders(
     vendorsec_logs::Placeholders::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
 }
 
+/// The report of a run over log files, sorted.
+fn logs_report(
+    logs: &[std::path::PathBuf],
+    fail_on: Severity,
+    findings: Vec<vendorsec_core::Finding>,
+    diagnostics: Vec<Diagnostic>,
+    bytes: u64,
+    suppressed: u64,
+    started: Instant,
+) -> ScanReport {
+    let mut report = ScanReport {
+        schema_version: 1,
+        tool: "vendorsec".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        targets: logs.iter().map(|p| p.display().to_string()).collect(),
+        fail_on,
+        findings,
+        diagnostics,
+        stats: Stats {
+            blobs_scanned: logs.len() as u64,
+            bytes_scanned: bytes,
+            suppressed,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            ..Stats::default()
+        },
+    };
+    report.sort();
+    report
+}
+
 /// Render a report in the chosen format and say whether a finding fails the run.
 fn render(
     report: &ScanReport,
@@ -182,10 +212,10 @@ fn deliver(sinks: &[Sink], a: &vendorsec_logs::watch::Alert) -> Result<(), Strin
 fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
     use vendorsec_logs::watch::{Alert, Checkpoint, Gate, key, read_new};
     let loaded = load_rules(
-        &args.rules,
-        args.with_pack,
-        args.mapping.as_deref(),
-        args.placeholders.as_deref(),
+        &args.sel.rules,
+        args.sel.with_pack,
+        args.sel.mapping.as_deref(),
+        args.sel.placeholders.as_deref(),
     )?;
     for e in &loaded.errors {
         eprintln!(
@@ -207,9 +237,9 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
     let mut engine = vendorsec_logs::correlation::Engine::new(usable, &resolve)
         .map_err(|e| anyhow::anyhow!("{}: {}", e.path, e.reason))?;
     let mut gate = Gate::new(args.throttle.max(1));
-    let first_seen = match &args.first_seen {
+    let first_seen = match &args.sel.first_seen {
         Some(p) => Some(std::cell::RefCell::new(
-            vendorsec_logs::firstseen::FirstSeen::open(p, args.geoip.as_deref())
+            vendorsec_logs::firstseen::FirstSeen::open(p, args.sel.geoip.as_deref())
                 .map_err(anyhow::Error::msg)?,
         )),
         None => None,
@@ -236,7 +266,7 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
         let mut alerts = Vec::new();
         let r = vendorsec_logs::hunt(
             &loaded.rules,
-            args.event_path.as_deref(),
+            args.sel.event_path.as_deref(),
             Box::new(bytes),
             &mut |m| {
                 let rule = &loaded.rules[m.rule];
@@ -492,22 +522,15 @@ fn secrets(args: &crate::cli::LogSecretsArgs) -> anyhow::Result<ExitCode> {
     }
     findings.extend(vendorsec_secrets::group_matches(&engine, raw));
     let fail_on: Severity = args.fail_on.map(Into::into).unwrap_or(Severity::Low);
-    let mut report = ScanReport {
-        schema_version: 1,
-        tool: "vendorsec".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        targets: args.logs.iter().map(|p| p.display().to_string()).collect(),
+    let report = logs_report(
+        &args.logs,
         fail_on,
         findings,
         diagnostics,
-        stats: Stats {
-            blobs_scanned: args.logs.len() as u64,
-            bytes_scanned: bytes,
-            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            ..Stats::default()
-        },
-    };
-    report.sort();
+        bytes,
+        0,
+        started,
+    );
     let metas = crate::cmd_rules::rule_metas(&engine);
     render(&report, &metas, args.format, args.output.as_deref())
 }
@@ -567,15 +590,15 @@ fn check_rules(
 fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let loaded = load_rules(
-        &args.rules,
-        args.with_pack,
-        args.mapping.as_deref(),
-        args.placeholders.as_deref(),
+        &args.sel.rules,
+        args.sel.with_pack,
+        args.sel.mapping.as_deref(),
+        args.sel.placeholders.as_deref(),
     )?;
     if loaded.rules.is_empty() {
         anyhow::bail!(
             "no rule loaded from {} path(s) ({} refused; see `vendorsec logs check-rules`)",
-            args.rules.len(),
+            args.sel.rules.len(),
             loaded.errors.len()
         );
     }
@@ -636,7 +659,7 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         let mut write_err = None;
         let r = vendorsec_logs::hunt(
             &loaded.rules,
-            args.event_path.as_deref(),
+            args.sel.event_path.as_deref(),
             input,
             &mut |m| {
                 let rule = &loaded.rules[m.rule];
@@ -728,8 +751,8 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     if let Some(mut w) = matches_out {
         w.flush().context("writing --matches")?;
     }
-    if let Some(state) = &args.first_seen {
-        let mut fs = vendorsec_logs::firstseen::FirstSeen::open(state, args.geoip.as_deref())
+    if let Some(state) = &args.sel.first_seen {
+        let mut fs = vendorsec_logs::firstseen::FirstSeen::open(state, args.sel.geoip.as_deref())
             .map_err(anyhow::Error::msg)?;
         for log in &args.logs {
             let name = log.display().to_string();
@@ -747,7 +770,7 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
             let _ = vendorsec_logs::source::read(
                 input,
                 &mut |at, ev| {
-                    let ev = match args.event_path.as_deref() {
+                    let ev = match args.sel.event_path.as_deref() {
                         Some(p) => match vendorsec_logs::event::field(&ev, p) {
                             Some(inner @ serde_json::Value::Object(_)) => inner.clone(),
                             _ => return,
@@ -793,23 +816,15 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
             events as f64 / started.elapsed().as_secs_f64().max(1e-6)
         ),
     ));
-    let mut report = ScanReport {
-        schema_version: 1,
-        tool: "vendorsec".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        targets: args.logs.iter().map(|p| p.display().to_string()).collect(),
+    let report = logs_report(
+        &args.logs,
         fail_on,
         findings,
         diagnostics,
-        stats: Stats {
-            blobs_scanned: args.logs.len() as u64,
-            bytes_scanned: bytes,
-            suppressed,
-            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            ..Stats::default()
-        },
-    };
-    report.sort();
+        bytes,
+        suppressed,
+        started,
+    );
     let metas: Vec<RuleMeta> = loaded
         .rules
         .iter()
