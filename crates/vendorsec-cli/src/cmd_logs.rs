@@ -642,11 +642,21 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         std::collections::HashMap::new();
     let mut events = 0u64;
     let mut bytes = 0u64;
+    // A progress line on stderr when it is a terminal: logs done, bytes read, matches.
+    let counters = std::sync::Arc::new(crate::progress::Counters::default());
+    let progress = crate::progress::Progress::start_with(
+        std::sync::Arc::clone(&counters),
+        std::io::stderr().is_terminal(),
+        crate::progress::logs_message,
+    );
     for (log_no, log) in args.logs.iter().enumerate() {
         let name = log.display().to_string();
         bytes += std::fs::metadata(log).map(|m| m.len()).unwrap_or(0);
         let input = match vendorsec_logs::open(log) {
-            Ok(i) => i,
+            Ok(i) => Box::new(crate::progress::Counting {
+                inner: i,
+                counters: std::sync::Arc::clone(&counters),
+            }),
             Err(e) => {
                 diagnostics.push(Diagnostic::new(
                     DiagnosticKind::Unreadable,
@@ -662,6 +672,9 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
             args.sel.event_path.as_deref(),
             input,
             &mut |m| {
+                counters
+                    .matches
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let rule = &loaded.rules[m.rule];
                 if let Some(w) = matches_out.as_mut() {
                     let line = serde_json::json!({"rule": format!("sigma/{}", rule.stem), "sigma_id": rule.id, "title": rule.title, "log": name, "line": m.at.line, "index": m.at.index});
@@ -724,7 +737,11 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         if let Some(e) = write_err {
             return Err(e).context("writing --matches");
         }
+        counters
+            .blobs
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
+    progress.stop();
     for ((rule, log_no), n) in &per_rule {
         if *n > CAP {
             diagnostics.push(Diagnostic::new(
