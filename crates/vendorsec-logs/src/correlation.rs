@@ -835,8 +835,12 @@ mod tests {
     #[test]
     fn value_sum_avg_and_percentile() {
         // Bytes downloaded by one user: the sum over an hour, the mean, the 90th percentile.
-        let feed = |yaml: &str, values: &[&str]| -> Vec<Fired> {
-            let mut e = Engine::new(vec![corr(yaml)], &|_| Some(0)).unwrap();
+        // A correlation of this type over `bytes` per user within an hour, with `condition`.
+        let feed = |kind: &str, condition: &str, values: &[&str]| -> Vec<Fired> {
+            let yaml = format!(
+                "title: t\ncorrelation:\n  type: {kind}\n  rules: [download]\n  group-by: [user]\n  timespan: 1h\n  condition:\n    field: bytes\n    {condition}\n"
+            );
+            let mut e = Engine::new(vec![corr(&yaml)], &|_| Some(0)).unwrap();
             let mut out = Vec::new();
             for (i, v) in values.iter().enumerate() {
                 let ev = json!({"user": "u", "bytes": v, "eventTime": 1_700_000_000 + i * 60});
@@ -845,33 +849,33 @@ mod tests {
             out.extend(e.flush());
             out
         };
-        let sum = "title: s\ncorrelation:\n  type: value_sum\n  rules: [download]\n  group-by: [user]\n  timespan: 1h\n  condition:\n    field: bytes\n    gte: 1000\n";
-        let f = feed(sum, &["400", "not a number", "300", "350"]);
+        let sum = |values: &[&str]| feed("value_sum", "gte: 1000", values);
+        let f = sum(&["400", "not a number", "300", "350"]);
         assert_eq!(f.len(), 1);
         assert!(
             (f[0].metric - 1050.0).abs() < 1e-9 && f[0].count == 3,
             "{f:?}"
         );
-        assert!(feed(sum, &["400", "300"]).is_empty());
-        let avg = "title: a\ncorrelation:\n  type: value_avg\n  rules: [download]\n  group-by: [user]\n  timespan: 1h\n  condition:\n    field: bytes\n    gt: 100\n";
-        let f = feed(avg, &["50", "250"]);
+        assert!(sum(&["400", "300"]).is_empty());
+        let avg = |values: &[&str]| feed("value_avg", "gt: 100", values);
+        let f = avg(&["50", "250"]);
         assert_eq!(f.len(), 1);
         assert!((f[0].metric - 150.0).abs() < 1e-9);
-        assert!(feed(avg, &["50", "150"]).is_empty());
+        assert!(avg(&["50", "150"]).is_empty());
         // An average below a floor is an absence: judged when the window closes.
-        let low = "title: l\ncorrelation:\n  type: value_avg\n  rules: [download]\n  group-by: [user]\n  timespan: 1h\n  condition:\n    field: bytes\n    lt: 10\n";
-        let f = feed(low, &["5", "6", "100"]);
+        let low = |values: &[&str]| feed("value_avg", "lt: 10", values);
+        let f = low(&["5", "6", "100"]);
         assert!(f.is_empty(), "{f:?}");
-        assert_eq!(feed(low, &["5", "6", "7"]).len(), 1);
+        assert_eq!(low(&["5", "6", "7"]).len(), 1);
         // Nearest rank: the 90th percentile of 1..=9 is 9 (fires on the 9th event; the
         // window starts afresh, and 10 alone fires again); of 1..=8 it is 8.
-        let p90 = "title: p\ncorrelation:\n  type: value_percentile\n  rules: [download]\n  group-by: [user]\n  timespan: 1h\n  condition:\n    field: bytes\n    percentile: 90\n    gte: 9\n";
+        let p90 = |values: &[&str]| feed("value_percentile", "percentile: 90\n    gte: 9", values);
         let ten: Vec<String> = (1..=10).map(|i| i.to_string()).collect();
         let ten: Vec<&str> = ten.iter().map(String::as_str).collect();
-        let f = feed(p90, &ten);
+        let f = p90(&ten);
         assert_eq!(f.len(), 2);
         assert!((f[0].metric - 9.0).abs() < 1e-9 && f[0].count == 9, "{f:?}");
-        assert!(feed(p90, &ten[..8]).is_empty());
+        assert!(p90(&ten[..8]).is_empty());
         let v: Value = serde_saphyr::from_str("title: x\ncorrelation:\n  type: value_percentile\n  rules: [a]\n  timespan: 5m\n  condition:\n    field: f\n    gt: 3\n").unwrap();
         assert!(
             Correlation::parse("c.yml", 1, &v)

@@ -62,12 +62,7 @@ impl Mappings {
     /// # Errors
     /// A reason when it is not a map of maps of strings.
     pub fn parse(text: &str) -> Result<Mappings, String> {
-        let v: Value = serde_saphyr::from_str(text).map_err(|e| {
-            format!(
-                "not valid YAML: {}",
-                e.to_string().lines().next().unwrap_or("")
-            )
-        })?;
+        let v = rule::yaml(text)?;
         let top = v
             .as_object()
             .ok_or("a mapping file is a map of log sources")?;
@@ -191,40 +186,30 @@ pub(crate) fn parse_file(path: &str, text: &str, out: &mut Loaded, placeholders:
         {
             // A Sigma filter: its selection and condition must also hold for the rules it
             // names (an environment's exclusions).
-            let options = serde_saphyr::options! { strict_booleans: true };
-            let parsed = serde_saphyr::from_str_with_options::<Value>(&doc, options)
-                .map_err(|e| {
-                    format!(
-                        "not valid YAML: {}",
-                        e.to_string().lines().next().unwrap_or("")
-                    )
-                })
-                .and_then(|v| {
-                    let f = v
-                        .get("filter")
-                        .and_then(Value::as_object)
-                        .ok_or("`filter` is not a map")?;
-                    let refs: Vec<String> = match f.get("rules") {
-                        Some(Value::Array(a)) => {
-                            a.iter().filter_map(matcher::scalar_text).collect()
-                        }
-                        Some(x) => matcher::scalar_text(x).into_iter().collect(),
-                        None => Vec::new(),
-                    };
-                    if refs.is_empty() {
-                        return Err("filter without `rules`".to_owned());
-                    }
-                    let mut detection = f.clone();
-                    detection.remove("rules");
-                    let synth = serde_json::json!({
-                        "title": v.get("title").cloned().unwrap_or(Value::from("filter")),
-                        "logsource": v.get("logsource").cloned().unwrap_or(serde_json::json!({})),
-                        "detection": detection,
-                    });
-                    let rule = Rule::parse_with(path, &synth.to_string(), placeholders)
-                        .map_err(|e| e.reason)?;
-                    Ok((refs, rule))
+            let parsed = rule::yaml(&doc).and_then(|v| {
+                let f = v
+                    .get("filter")
+                    .and_then(Value::as_object)
+                    .ok_or("`filter` is not a map")?;
+                let refs: Vec<String> = match f.get("rules") {
+                    Some(Value::Array(a)) => a.iter().filter_map(matcher::scalar_text).collect(),
+                    Some(x) => matcher::scalar_text(x).into_iter().collect(),
+                    None => Vec::new(),
+                };
+                if refs.is_empty() {
+                    return Err("filter without `rules`".to_owned());
+                }
+                let mut detection = f.clone();
+                detection.remove("rules");
+                let synth = serde_json::json!({
+                    "title": v.get("title").cloned().unwrap_or(Value::from("filter")),
+                    "logsource": v.get("logsource").cloned().unwrap_or(serde_json::json!({})),
+                    "detection": detection,
                 });
+                let rule = Rule::parse_with(path, &synth.to_string(), placeholders)
+                    .map_err(|e| e.reason)?;
+                Ok((refs, rule))
+            });
             match parsed {
                 Ok((refs, rule)) => out.filters.push((refs, rule, path.to_owned(), start)),
                 Err(reason) => out.errors.push(LoadError {
@@ -236,19 +221,15 @@ pub(crate) fn parse_file(path: &str, text: &str, out: &mut Loaded, placeholders:
             continue;
         }
         if doc.lines().any(|l| l.starts_with("correlation:")) {
-            let options = serde_saphyr::options! { strict_booleans: true };
-            match serde_saphyr::from_str_with_options::<Value>(&doc, options) {
+            match rule::yaml(&doc) {
                 Ok(v) => match correlation::Correlation::parse(path, start, &v) {
                     Ok(c) => out.correlations.push(c),
                     Err(e) => out.errors.push(e),
                 },
-                Err(e) => out.errors.push(LoadError {
+                Err(reason) => out.errors.push(LoadError {
                     path: path.to_owned(),
                     line: start,
-                    reason: format!(
-                        "not valid YAML: {}",
-                        e.to_string().lines().next().unwrap_or("")
-                    ),
+                    reason,
                 }),
             }
         } else {
@@ -416,7 +397,7 @@ fn event_node<'a>(
         },
         None => root,
     };
-    verbatim &= !event::normalise_node(&mut ev);
+    verbatim &= !event::normalise(&mut ev);
     Ok(Some((ev, verbatim)))
 }
 
@@ -700,6 +681,13 @@ pub fn guideline_of(path: &str) -> &'static str {
     }
 }
 
+/// What to do about a rule's match (the findings' and the rules' remediation).
+pub const MATCH_REMEDIATION: &str = "Review the event: confirm it was expected (a change ticket, a known administrator) or start incident response.";
+
+/// What to do about a fired correlation.
+pub const CORRELATION_REMEDIATION: &str =
+    "Review the events of the window: confirm they were expected, or start incident response.";
+
 /// The finding for a fired correlation, located at the event that completed it.
 #[must_use]
 pub fn correlation_finding(
@@ -762,8 +750,17 @@ pub fn correlation_finding(
         guideline: guideline_of(&c.path).into(),
         severity: severity(&c.level),
         confidence: Confidence::Medium,
-        message: format!("{}: {what} within {:.0} s for {}", c.title, f.last - f.first, if f.group.is_empty() { "all events" } else { &f.group }),
-        remediation: "Review the events of the window: confirm they were expected, or start incident response.".into(),
+        message: format!(
+            "{}: {what} within {:.0} s for {}",
+            c.title,
+            f.last - f.first,
+            if f.group.is_empty() {
+                "all events"
+            } else {
+                &f.group
+            }
+        ),
+        remediation: CORRELATION_REMEDIATION.into(),
         evidence: format!("{what} ({})", f.group),
         locations: vec![Location::new(&origin, at.line, 0, at.line, 0)],
         data,
@@ -792,13 +789,24 @@ pub fn finding(rule: &Rule, log: &str, m: &Match) -> Finding {
     }
     let id = format!("sigma/{}", rule.stem);
     Finding {
-        fingerprint: fingerprint(&id, format!("{log}|{}|{:?}", m.at.line, m.at.index).as_bytes()),
+        fingerprint: fingerprint(
+            &id,
+            format!("{log}|{}|{:?}", m.at.line, m.at.index).as_bytes(),
+        ),
         rule: id,
         guideline: guideline_of(&rule.path).into(),
         severity: severity(&rule.level),
         confidence: Confidence::Medium,
-        message: format!("{}: {}", rule.title, if rule.description.is_empty() { "matched".to_owned() } else { rule.description.lines().next().unwrap_or("").to_owned() }),
-        remediation: "Review the event: confirm it was expected (a change ticket, a known administrator) or start incident response.".into(),
+        message: format!(
+            "{}: {}",
+            rule.title,
+            if rule.description.is_empty() {
+                "matched".to_owned()
+            } else {
+                rule.description.lines().next().unwrap_or("").to_owned()
+            }
+        ),
+        remediation: MATCH_REMEDIATION.into(),
         evidence: summary(m.event()),
         locations: vec![Location::new(&origin, m.at.line, 0, m.at.line, 0)],
         data,

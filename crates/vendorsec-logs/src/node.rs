@@ -136,16 +136,6 @@ impl<'a> Node<'a> {
         matches!(self, Node::Null)
     }
 
-    /// A scalar as the text it compares as (strings, numbers, booleans).
-    #[must_use]
-    pub fn scalar_text(&self) -> Option<&str> {
-        match self {
-            Node::Str(s) | Node::Num(s) => Some(s),
-            Node::Bool(b) => Some(if *b { "true" } else { "false" }),
-            _ => None,
-        }
-    }
-
     /// Compact JSON text, object keys sorted (what `Value::to_string` prints).
     #[must_use]
     pub fn compact(&self) -> String {
@@ -434,38 +424,9 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Validate a string at `"` without copying it.
+    /// Validate a string at `"` (copied only if it has escapes, which is rare).
     fn skip_string(&mut self) -> Result<(), Invalid> {
-        let b = self.s.as_bytes();
-        let mut j = self.i + 1;
-        loop {
-            j += string_end(b.get(j..).ok_or(Invalid)?)?;
-            if b[j] == b'"' {
-                self.i = j + 1;
-                return Ok(());
-            }
-            // An escape: checked as the building parser checks it.
-            match *b.get(j + 1).ok_or(Invalid)? {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => j += 2,
-                b'u' => {
-                    let hi = self.hex4(j + 2)?;
-                    j += 6;
-                    if (0xD800..0xDC00).contains(&hi) {
-                        if b.get(j) != Some(&b'\\') || b.get(j + 1) != Some(&b'u') {
-                            return Err(Invalid);
-                        }
-                        let lo = self.hex4(j + 2)?;
-                        if !(0xDC00..0xE000).contains(&lo) {
-                            return Err(Invalid);
-                        }
-                        j += 6;
-                    } else if char::from_u32(hi).is_none() {
-                        return Err(Invalid);
-                    }
-                }
-                _ => return Err(Invalid),
-            }
-        }
+        self.string().map(|_| ())
     }
 
     /// A string at `"`: borrowed when it has no escapes.

@@ -128,10 +128,9 @@ mod tests {
                         .unwrap_or_else(|| panic!("{name}: no {key} examples"));
                     assert!(!list.is_empty());
                     for e in list {
-                        let mut e = e.clone();
-                        event::normalise(&mut e);
-                        let e = &e;
-                        let got = applies(rule, event::product(e)) && rule.matches(e);
+                        let mut n = crate::node::Node::from_value(e);
+                        event::normalise(&mut n);
+                        let got = applies(rule, event::product(&n)) && rule.matches_node(&n);
                         assert_eq!(got, want, "{name} {key}: {e}");
                         checked += 1;
                     }

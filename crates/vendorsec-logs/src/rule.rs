@@ -67,6 +67,18 @@ pub enum Cond {
     Of(usize, String),
 }
 
+/// A YAML document as JSON, with YAML 1.2 booleans (an unquoted `y`, `yes` or `on` is
+/// text, as Sigma needs); the error is the parser's first line.
+pub(crate) fn yaml(text: &str) -> Result<Value, String> {
+    let options = serde_saphyr::options! { strict_booleans: true };
+    serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+        format!(
+            "not valid YAML: {}",
+            e.to_string().lines().next().unwrap_or("")
+        )
+    })
+}
+
 /// Values for Sigma placeholders (`%Administrators%` in a value with `|expand`): name →
 /// values, from a YAML map the user supplies (`--placeholders FILE`):
 ///
@@ -87,13 +99,7 @@ impl Placeholders {
     /// # Errors
     /// A reason when it is not such a map.
     pub fn parse(text: &str) -> Result<Placeholders, String> {
-        let options = serde_saphyr::options! { strict_booleans: true };
-        let v: Value = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
-            format!(
-                "not valid YAML: {}",
-                e.to_string().lines().next().unwrap_or("")
-            )
-        })?;
+        let v = yaml(text)?;
         let top = v
             .as_object()
             .ok_or("a placeholder file is a map of name → values")?;
