@@ -6,8 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
-use vendorsec_core::config::{self, Config};
-use vendorsec_core::{Diagnostic, DiagnosticKind, RuleMeta, ScanReport, Severity, Stats, suppress};
+use vendorsec_core::{Diagnostic, DiagnosticKind, RuleMeta, ScanReport, Severity, Stats};
 
 use crate::cli::{HuntArgs, LogsArgs, LogsCommand, OutputFormat};
 
@@ -22,7 +21,10 @@ fn load_rules(
     let mut loaded = if rules.is_empty() {
         vendorsec_logs::pack::builtin()
     } else {
-        vendorsec_logs::load_with(rules, &read_placeholders(placeholders)?)
+        vendorsec_logs::load_with(
+            rules,
+            &read_data(placeholders, vendorsec_logs::Placeholders::parse)?,
+        )
     };
     if with_pack && !rules.is_empty() {
         let p = vendorsec_logs::pack::builtin();
@@ -30,29 +32,24 @@ fn load_rules(
         loaded.correlations.extend(p.correlations);
     }
     // The built-in mappings, with the user's laid on top.
-    let mut mappings = vendorsec_logs::Mappings::builtin();
-    if let Some(m) = mapping {
-        let text =
-            std::fs::read_to_string(m).with_context(|| format!("{}: cannot read", m.display()))?;
-        mappings = mappings.with(
-            vendorsec_logs::Mappings::parse(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", m.display()))?,
-        );
-    }
-    loaded.apply(&mappings);
+    loaded.apply(
+        &vendorsec_logs::Mappings::builtin()
+            .with(read_data(mapping, vendorsec_logs::Mappings::parse)?),
+    );
     Ok(loaded)
 }
 
-/// The placeholder values of `--placeholders FILE` (none without it).
-fn read_placeholders(
+/// A data file the user names (`--placeholders`, `--mapping`), parsed; empty without one.
+fn read_data<T: Default>(
     path: Option<&std::path::Path>,
-) -> anyhow::Result<vendorsec_logs::Placeholders> {
+    parse: fn(&str) -> Result<T, String>,
+) -> anyhow::Result<T> {
     let Some(p) = path else {
-        return Ok(vendorsec_logs::Placeholders::default());
+        return Ok(T::default());
     };
     let text =
         std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
-    vendorsec_logs::Placeholders::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+    parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
 }
 
 /// The report of a run over log files, sorted.
@@ -540,7 +537,10 @@ fn check_rules(
     json: bool,
     placeholders: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
-    let loaded = vendorsec_logs::load_with(paths, &read_placeholders(placeholders)?);
+    let loaded = vendorsec_logs::load_with(
+        paths,
+        &read_data(placeholders, vendorsec_logs::Placeholders::parse)?,
+    );
     let mut out = String::new();
     if json {
         let v = serde_json::json!({
@@ -641,8 +641,8 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     let mut per_rule: std::collections::HashMap<(usize, usize), u64> =
         std::collections::HashMap::new();
     let mut events = 0u64;
-    let mut bytes = 0u64;
-    // A progress line on stderr when it is a terminal: logs done, bytes read, matches.
+    // A progress line on stderr when it is a terminal: logs done, bytes read, matches. The
+    // same counters give the report's bytes read.
     let counters = std::sync::Arc::new(crate::progress::Counters::default());
     let progress = crate::progress::Progress::start_with(
         std::sync::Arc::clone(&counters),
@@ -651,7 +651,6 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     );
     for (log_no, log) in args.logs.iter().enumerate() {
         let name = log.display().to_string();
-        bytes += std::fs::metadata(log).map(|m| m.len()).unwrap_or(0);
         let input = match vendorsec_logs::open(log) {
             Ok(i) => Box::new(crate::progress::Counting {
                 inner: i,
@@ -804,26 +803,13 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         fs.save()
             .with_context(|| format!("{}: cannot write", state.display()))?;
     }
-    let config = match &args.config {
-        Some(p) => Config::load(p)?,
-        None if std::path::Path::new(config::FILE_NAME).is_file() => {
-            Config::load(std::path::Path::new(config::FILE_NAME))?
-        }
-        None => Config::default(),
-    };
-    let fail_on: Severity = args
-        .fail_on
-        .map(Into::into)
-        .or(config.fail_on)
-        .unwrap_or(Severity::Low);
-    let (findings, suppressed, unused) = suppress::apply(&config, None, findings);
-    // A shared vendorsec.toml holds scan ignores too: only the ones about Sigma rules can be
-    // unused here.
-    diagnostics.extend(
-        unused
-            .into_iter()
-            .filter(|d| d.message.contains("rule sigma/")),
-    );
+    let crate::suppression::Applied {
+        findings,
+        suppressed,
+        unused,
+        fail_on,
+    } = crate::suppression::apply(args.config.as_deref(), args.fail_on, findings, "sigma/")?;
+    diagnostics.extend(unused);
     diagnostics.push(Diagnostic::new(
         DiagnosticKind::Note,
         "logs",
@@ -838,22 +824,14 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         fail_on,
         findings,
         diagnostics,
-        bytes,
+        counters.bytes.load(std::sync::atomic::Ordering::Relaxed),
         suppressed,
         started,
     );
     let metas: Vec<RuleMeta> = loaded
         .rules
         .iter()
-        .map(|r| RuleMeta {
-            id: format!("sigma/{}", r.stem),
-            name: r.title.clone(),
-            description: r.description.clone(),
-            severity: vendorsec_logs::severity(&r.level),
-            guideline: vendorsec_logs::guideline_of(&r.path).into(),
-            remediation: "Review the event and confirm it was expected.".into(),
-            references: Vec::new(),
-        })
+        .map(crate::cmd_rules::sigma_meta)
         .collect();
     render(&report, &metas, args.format, args.output.as_deref())
 }

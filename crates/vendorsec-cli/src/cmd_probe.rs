@@ -15,8 +15,7 @@ pub(crate) fn run(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
     use std::time::{Duration, Instant};
 
     use anyhow::{Context, bail};
-    use vendorsec_core::config::{self, Config};
-    use vendorsec_core::{Diagnostic, DiagnosticKind, ScanReport, Severity, Stats, suppress};
+    use vendorsec_core::{Diagnostic, DiagnosticKind, ScanReport, Stats};
     use vendorsec_probe::http::{Request, Url, default_tls, send};
     use vendorsec_probe::{Options, discover, jwt};
 
@@ -94,24 +93,18 @@ pub(crate) fn run(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
             eprint!("\r\x1b[2K");
         }
     }
-    let config = match &args.config {
-        Some(p) => Config::load(p)?,
-        None if std::path::Path::new(config::FILE_NAME).is_file() => {
-            Config::load(std::path::Path::new(config::FILE_NAME))?
-        }
-        None => Config::default(),
-    };
-    let fail_on: Severity = args
-        .fail_on
-        .map(Into::into)
-        .or(config.fail_on)
-        .unwrap_or(Severity::Low);
-    let (findings, suppressed, unused) = suppress::apply(&config, None, outcome.findings);
-    // Only ignores about probe rules can be unused here (the file holds scan ignores too).
-    let mut diagnostics: Vec<Diagnostic> = unused
-        .into_iter()
-        .filter(|d| d.message.contains("rule probe/"))
-        .collect();
+    let crate::suppression::Applied {
+        findings,
+        suppressed,
+        unused,
+        fail_on,
+    } = crate::suppression::apply(
+        args.config.as_deref(),
+        args.fail_on,
+        outcome.findings,
+        "probe/",
+    )?;
+    let mut diagnostics: Vec<Diagnostic> = unused;
     for n in &outcome.notes {
         diagnostics.push(Diagnostic::new(
             DiagnosticKind::Note,

@@ -172,31 +172,31 @@ pub(crate) fn probe_metas() -> Vec<RuleMeta> {
     }
 }
 
+/// A Sigma detection rule as a report's rule (`sigma/<file stem>`).
+pub(crate) fn sigma_meta(r: &vendorsec_logs::Rule) -> RuleMeta {
+    RuleMeta {
+        id: format!("sigma/{}", r.stem),
+        name: r.title.clone(),
+        description: r.description.clone(),
+        severity: vendorsec_logs::severity(&r.level),
+        guideline: vendorsec_logs::guideline_of(&r.path).into(),
+        remediation: vendorsec_logs::MATCH_REMEDIATION.into(),
+        references: Vec::new(),
+    }
+}
+
 /// The log rules shipped in the binary: the guideline pack (detections and correlations)
 /// and the sensitive-data detectors of `logs secrets`.
 pub(crate) fn log_metas() -> Vec<RuleMeta> {
     let pack = vendorsec_logs::pack::builtin();
-    let mut out: Vec<RuleMeta> = pack
-        .rules
-        .iter()
-        .map(|r| RuleMeta {
-            id: format!("sigma/{}", r.stem),
-            name: r.title.clone(),
-            description: r.description.clone(),
-            severity: vendorsec_logs::severity(&r.level),
-            guideline: vendorsec_logs::guideline_of(&r.path).into(),
-            remediation: "Review the event: confirm it was expected, or start incident response."
-                .into(),
-            references: Vec::new(),
-        })
-        .collect();
+    let mut out: Vec<RuleMeta> = pack.rules.iter().map(sigma_meta).collect();
     out.extend(pack.correlations.iter().map(|c| RuleMeta {
         id: format!("sigma/{}", c.name),
         name: c.title.clone(),
         description: format!("Sigma correlation over {}", c.rules.join(", ")),
         severity: vendorsec_logs::severity(&c.level),
         guideline: vendorsec_logs::guideline_of(&c.path).into(),
-        remediation: "Review the events of the window: confirm they were expected, or start incident response.".into(),
+        remediation: vendorsec_logs::CORRELATION_REMEDIATION.into(),
         references: Vec::new(),
     }));
     out.push(RuleMeta {

@@ -13,6 +13,7 @@ mod cmd_scan;
 mod deps_feed;
 mod output;
 mod progress;
+mod suppression;
 
 use std::process::ExitCode;
 

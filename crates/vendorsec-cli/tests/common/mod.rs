@@ -73,6 +73,20 @@ pub(crate) fn shown(report: &Value, show: fn(&Value) -> String) -> Vec<String> {
         .collect()
 }
 
+/// A finding's rule id.
+pub(crate) fn rule_of(f: &Value) -> String {
+    f["rule"].as_str().unwrap().to_owned()
+}
+
+/// `rule line` of a finding's first location.
+pub(crate) fn rule_line(f: &Value) -> String {
+    format!(
+        "{} {}",
+        f["rule"].as_str().unwrap(),
+        f["locations"][0]["line"]
+    )
+}
+
 /// `rule severity line` of a finding's first location.
 pub(crate) fn rule_severity_line(f: &Value) -> String {
     format!(
