@@ -1,6 +1,7 @@
 //! Any text as a Sigma rule (and its first line as a condition), then, if it loads, any
 //! remaining bytes as a log through it, and all of it as one JSON event for the borrowed
-//! parser: refuse or run, never panic, never hang.
+//! parser, which must accept exactly what serde_json accepts: refuse or run, never panic,
+//! never hang.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
@@ -20,7 +21,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         );
     }
     let _ = vendorsec_logs::source::read(Box::new(data), &mut |_, _| {}, &mut |_| {});
-    if let Ok(n) = vendorsec_logs::node::Node::parse(data) {
+    // The borrowed parser accepts exactly what serde_json does.
+    let ours = vendorsec_logs::node::Node::parse(data);
+    let theirs = serde_json::from_slice::<serde_json::Value>(data);
+    assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}", String::from_utf8_lossy(data));
+    if let Ok(n) = ours {
         let _ = n.compact();
         let _ = n.to_value();
     }

@@ -23,7 +23,7 @@ fn field_at<'a, D: Doc>(v: &'a D, name: &str, depth: usize) -> Option<&'a D> {
     if let Some(x) = v.member(name) {
         return Some(x);
     }
-    for (i, _) in name.match_indices('.') {
+    for (i, _) in name.bytes().enumerate().filter(|(_, b)| *b == b'.') {
         if let Some(x) = v.member(&name[..i])
             && let Some(found) = field_at(x, &name[i + 1..], depth + 1)
         {

@@ -401,16 +401,43 @@ fn event_node<'a>(
     Ok(Some((ev, verbatim)))
 }
 
+/// Field values (lower case) to the rules that require one of them.
+type ValueMap = std::collections::HashMap<String, Vec<usize>, std::hash::BuildHasherDefault<Fnv>>;
+
+/// FNV-1a: the index's keys are short field values, hashed once per event and field, where
+/// the default SipHash (made to resist collision attacks on maps an attacker fills) costs
+/// more; here the keys come from the rules, not from the log.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 /// Rules indexed by a field value they require (`eventSource`, `eventName`, …), so that an
 /// event is tried only against the rules it could match.
 struct Index {
-    by_field: Vec<(String, std::collections::HashMap<String, Vec<usize>>)>,
+    by_field: Vec<(String, ValueMap)>,
     always: Vec<usize>,
 }
 
 impl Index {
     fn new(rules: &[Rule]) -> Index {
-        let mut by_field: Vec<(String, std::collections::HashMap<String, Vec<usize>>)> = Vec::new();
+        let mut by_field: Vec<(String, ValueMap)> = Vec::new();
         let mut always = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             match r.required() {
@@ -418,7 +445,7 @@ impl Index {
                     let slot = match by_field.iter().position(|(g, _)| *g == f) {
                         Some(p) => p,
                         None => {
-                            by_field.push((f, std::collections::HashMap::new()));
+                            by_field.push((f, ValueMap::default()));
                             by_field.len() - 1
                         }
                     };
@@ -432,19 +459,28 @@ impl Index {
         Index { by_field, always }
     }
 
-    fn candidates(&self, ev: &node::Node<'_>) -> Vec<usize> {
-        let mut out = self.always.clone();
+    /// The rules `ev` could match, into `out` (a buffer reused from event to event).
+    fn candidates(&self, ev: &node::Node<'_>, out: &mut Vec<usize>) {
+        out.clear();
+        out.extend_from_slice(&self.always);
         for (f, map) in &self.by_field {
             if let Some(v) = event::field(ev, f) {
                 matcher::any_text(
                     v,
                     &mut |s| {
-                        let key = if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
-                            s.to_lowercase()
+                        // Keys are lower case: a short ASCII value is lowered on the stack.
+                        let mut low = [0u8; 64];
+                        let found = if !s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+                            map.get(s)
+                        } else if s.is_ascii() && s.len() <= low.len() {
+                            let low = &mut low[..s.len()];
+                            low.copy_from_slice(s.as_bytes());
+                            low.make_ascii_lowercase();
+                            std::str::from_utf8(low).ok().and_then(|l| map.get(l))
                         } else {
-                            s.to_owned()
+                            map.get(&s.to_lowercase())
                         };
-                        if let Some(rs) = map.get(&key) {
+                        if let Some(rs) = found {
                             out.extend_from_slice(rs);
                         }
                         false
@@ -455,14 +491,107 @@ impl Index {
         }
         out.sort_unstable();
         out.dedup();
-        out
     }
 }
 
-fn slot_push(map: &mut std::collections::HashMap<String, Vec<usize>>, v: String, i: usize) {
+fn slot_push(map: &mut ValueMap, v: String, i: usize) {
     let e = map.entry(v).or_default();
     if e.last() != Some(&i) {
         e.push(i);
+    }
+}
+
+/// What became of one record: events counted and matches, or why it is not an event.
+type Outcome = Result<(u64, Vec<Match>), Problem>;
+
+/// What a hunt matches each record with.
+struct Hunter<'r> {
+    rules: &'r [Rule],
+    index: Index,
+    /// When every rule names literals one of which must occur in a matching event, a
+    /// record without escapes that contains none of them cannot match and is not even
+    /// parsed.
+    prefilter: Option<aho_corasick::AhoCorasick>,
+    event_path: Option<&'r str>,
+    path: Option<std::sync::Arc<str>>,
+}
+
+impl<'r> Hunter<'r> {
+    fn new(rules: &'r [Rule], event_path: Option<&'r str>) -> Hunter<'r> {
+        let anchors: Option<Vec<String>> = rules
+            .iter()
+            .map(Rule::anchors)
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.concat());
+        let prefilter = anchors.and_then(|a| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                // A full DFA: the fastest search, for a set of a few hundred literals.
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(a)
+                .ok()
+        });
+        Hunter {
+            rules,
+            index: Index::new(rules),
+            prefilter,
+            event_path,
+            path: event_path.map(std::sync::Arc::from),
+        }
+    }
+
+    /// Match one record (`candidates`: a buffer reused from record to record).
+    fn record(
+        &self,
+        at: At,
+        raw: &[u8],
+        try_prefilter: bool,
+        skipped: &std::sync::atomic::AtomicUsize,
+        candidates: &mut Vec<usize>,
+    ) -> Outcome {
+        if try_prefilter
+            && let Some(ac) = &self.prefilter
+            && memchr::memchr(b'\\', raw).is_none()
+            && !ac.is_match(raw)
+            && raw.first() == Some(&b'{')
+            // Still checked to be JSON (without building it), so a malformed record is
+            // reported like any other.
+            && serde_json::from_slice::<serde::de::IgnoredAny>(raw).is_ok()
+        {
+            skipped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Ok((1, Vec::new()));
+        }
+        let mut owned = None;
+        let Some((ev, verbatim)) = event_node(raw, at, self.event_path, &mut owned)? else {
+            return Ok((0, Vec::new()));
+        };
+        let product = event::product(&ev);
+        self.index.candidates(&ev, candidates);
+        let hits: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|i| applies(&self.rules[*i], product) && self.rules[*i].matches_node(&ev))
+            .collect();
+        if hits.is_empty() {
+            return Ok((1, Vec::new()));
+        }
+        drop(ev);
+        // One shared record for every rule that matched it.
+        let shared = std::sync::Arc::new(Record {
+            verbatim: verbatim && memchr::memchr2(b'\n', b'\r', raw).is_none(),
+            raw: raw.to_vec(),
+            event_path: self.path.clone(),
+            event: std::sync::OnceLock::new(),
+        });
+        let found = hits
+            .into_iter()
+            .map(|i| Match {
+                rule: i,
+                at,
+                record: shared.clone(),
+            })
+            .collect();
+        Ok((1, found))
     }
 }
 
@@ -481,30 +610,13 @@ pub fn hunt(
     on_problem: &mut dyn FnMut(Problem),
 ) -> std::io::Result<u64> {
     use rayon::prelude::*;
-    let index = Index::new(rules);
-    // Raw prefilter: when every rule names literals one of which must occur in a matching
-    // event, a record without escapes that contains none of them cannot match and is not
-    // even parsed.
-    let anchors: Option<Vec<String>> = rules
-        .iter()
-        .map(Rule::anchors)
-        .collect::<Option<Vec<_>>>()
-        .map(|v| v.concat());
-    let prefilter = anchors.and_then(|a| {
-        aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            // A full DFA: the fastest search, for a set of a few hundred literals.
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(a)
-            .ok()
-    });
-    let path: Option<std::sync::Arc<str>> = event_path.map(std::sync::Arc::from);
+    let hunter = Hunter::new(rules, event_path);
     let mut events = 0u64;
     let mut late_problems = Vec::new();
     // Reading (and gunzipping) runs on its own thread, a couple of batches ahead, so that
     // the pool never waits for the next batch.
     enum Piece {
-        Batch(Vec<source::Raw>),
+        Batch(source::Batch),
         Problem(Problem),
     }
     let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(2);
@@ -527,68 +639,8 @@ pub fn hunt(
         // tried again every 16th batch (a log whose mix changes).
         let mut prefilter_on = true;
         let mut batch_no = 0usize;
-        for piece in rx {
-            let batch = match piece {
-                Piece::Batch(b) => b,
-                Piece::Problem(p) => {
-                    on_problem(p);
-                    continue;
-                }
-            };
-            batch_no += 1;
-            let records = batch.len();
-            let try_prefilter = prefilter_on || batch_no.is_multiple_of(16);
-            let skipped = std::sync::atomic::AtomicUsize::new(0);
-            let results: Vec<Result<(u64, Vec<Match>), Problem>> = batch
-                .into_par_iter()
-                .map(|(at, raw)| {
-                    if try_prefilter
-                        && let Some(ac) = &prefilter
-                        && memchr::memchr(b'\\', &raw).is_none()
-                        && !ac.is_match(&raw)
-                        && raw.first() == Some(&b'{')
-                        // Still checked to be JSON (without building it), so a malformed
-                        // record is reported like any other.
-                        && serde_json::from_slice::<serde::de::IgnoredAny>(&raw).is_ok()
-                    {
-                        skipped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        return Ok((1, Vec::new()));
-                    }
-                    let mut owned = None;
-                    let Some((ev, verbatim)) = event_node(&raw, at, event_path, &mut owned)? else {
-                        return Ok((0, Vec::new()));
-                    };
-                    let product = event::product(&ev);
-                    let hits: Vec<usize> = index
-                        .candidates(&ev)
-                        .into_iter()
-                        .filter(|i| applies(&rules[*i], product) && rules[*i].matches_node(&ev))
-                        .collect();
-                    if hits.is_empty() {
-                        return Ok((1, Vec::new()));
-                    }
-                    drop(ev);
-                    // One shared record for every rule that matched it.
-                    let shared = std::sync::Arc::new(Record {
-                        verbatim: verbatim && memchr::memchr2(b'\n', b'\r', &raw).is_none(),
-                        raw,
-                        event_path: path.clone(),
-                        event: std::sync::OnceLock::new(),
-                    });
-                    let found = hits
-                        .into_iter()
-                        .map(|i| Match {
-                            rule: i,
-                            at,
-                            record: shared.clone(),
-                        })
-                        .collect();
-                    Ok((1, found))
-                })
-                .collect();
-            if try_prefilter && prefilter.is_some() {
-                prefilter_on = skipped.into_inner() * 10 >= records * 8;
-            }
+        let mut pending: Option<Vec<Outcome>> = None;
+        let mut deliver = |results: Vec<Outcome>| {
             for r in results {
                 match r {
                     Ok((n, found)) => {
@@ -598,6 +650,48 @@ pub fn hunt(
                     Err(p) => late_problems.push(p),
                 }
             }
+        };
+        for piece in rx {
+            let batch = match piece {
+                Piece::Batch(b) => b,
+                Piece::Problem(p) => {
+                    // (After the matches of the records read before it.)
+                    if let Some(previous) = pending.take() {
+                        deliver(previous);
+                    }
+                    on_problem(p);
+                    continue;
+                }
+            };
+            batch_no += 1;
+            let records = batch.len();
+            let try_prefilter = prefilter_on || batch_no.is_multiple_of(16);
+            let skipped = std::sync::atomic::AtomicUsize::new(0);
+            let mut results: Vec<Outcome> = Vec::new();
+            let previous = pending.take();
+            // This batch is matched on the pool while the previous one's matches are handed
+            // over here (`on_match` runs on the calling thread, in order).
+            rayon::in_place_scope(|scope| {
+                scope.spawn(|_| {
+                    results = (0..records)
+                        .into_par_iter()
+                        .filter_map(|i| batch.get(i))
+                        .map_init(Vec::new, |candidates, (at, raw)| {
+                            hunter.record(at, raw, try_prefilter, &skipped, candidates)
+                        })
+                        .collect();
+                });
+                if let Some(previous) = previous {
+                    deliver(previous);
+                }
+            });
+            if try_prefilter && hunter.prefilter.is_some() {
+                prefilter_on = skipped.into_inner() * 10 >= records * 8;
+            }
+            pending = Some(results);
+        }
+        if let Some(last) = pending {
+            deliver(last);
         }
         reader
             .join()

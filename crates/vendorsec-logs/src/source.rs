@@ -27,8 +27,46 @@ pub struct Problem {
     pub reason: String,
 }
 
-/// One record's bytes, not parsed yet.
-pub type Raw = (At, Vec<u8>);
+/// Records not parsed yet, handed over together: their bytes in one buffer (for JSON lines,
+/// the block of the file they were read in: no copy per record) and where each one is.
+#[derive(Debug, Default)]
+pub struct Batch {
+    bytes: Vec<u8>,
+    records: Vec<(At, std::ops::Range<usize>)>,
+}
+
+impl Batch {
+    /// Each record: where it is in its log, and its bytes (trimmed of surrounding space).
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (At, &[u8])> + '_ {
+        self.records
+            .iter()
+            .map(|(at, r)| (*at, self.bytes.get(r.clone()).unwrap_or_default()))
+    }
+
+    /// How many records.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The record's bytes, `i` below [`Batch::len`].
+    #[must_use]
+    pub fn get(&self, i: usize) -> Option<(At, &[u8])> {
+        let (at, r) = self.records.get(i)?;
+        Some((*at, self.bytes.get(r.clone())?))
+    }
+
+    fn push_copy(&mut self, at: At, raw: &[u8]) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(raw);
+        self.records.push((at, start..self.bytes.len()));
+    }
+}
 
 /// Records handed over at once (so that parsing and matching can run in parallel).
 const BATCH_RECORDS: usize = 2048;
@@ -150,8 +188,8 @@ pub fn read(
     read_raw(
         input,
         &mut |batch| {
-            for (at, raw) in batch {
-                match parse(at, &raw) {
+            for (at, raw) in batch.iter() {
+                match parse(at, raw) {
                     Ok(v) => on_event(at, v),
                     Err(p) => problems.push(p),
                 }
@@ -169,7 +207,7 @@ pub fn read(
 /// When the stream itself cannot be read at all.
 pub fn read_raw(
     input: Box<dyn Read + Send + '_>,
-    on_batch: &mut dyn FnMut(Vec<Raw>),
+    on_batch: &mut dyn FnMut(Batch),
     on_problem: &mut dyn FnMut(Problem),
 ) -> std::io::Result<()> {
     let mut r = BufReader::with_capacity(1 << 16, input);
@@ -192,10 +230,10 @@ pub fn read_raw(
             {
                 document(r, on_batch, on_problem, true)
             } else {
-                lines(r, on_batch, on_problem)
+                lines(r, on_batch, on_problem, MAX_LINE)
             }
         }
-        _ => lines(r, on_batch, on_problem),
+        _ => lines(r, on_batch, on_problem, MAX_LINE),
     }
 }
 
@@ -207,60 +245,120 @@ fn records_follow(rest: &[u8]) -> bool {
     t.starts_with("\"Records\":[")
 }
 
+/// JSON lines, read in blocks: a batch is the complete lines of a block, the records being
+/// ranges of it; a partial last line moves on to the next block. Lines over `max_line`
+/// bytes are skipped with a problem (and never held whole).
 fn lines(
     mut r: BufReader<Box<dyn Read + Send + '_>>,
-    on_batch: &mut dyn FnMut(Vec<Raw>),
+    on_batch: &mut dyn FnMut(Batch),
     on_problem: &mut dyn FnMut(Problem),
+    max_line: usize,
 ) -> std::io::Result<()> {
-    let mut buf = Vec::new();
+    const READ: usize = 1 << 20;
     let mut n = 0u64;
-    let mut batch: Vec<Raw> = Vec::new();
-    let mut batch_bytes = 0usize;
+    let mut batch = Batch::default();
+    // Reads start small (a small log costs little) and grow to READ.
+    let mut read_size = 64 << 10;
+    // `batch.bytes[..filled]` has been read (the rest is zeroes, room for the next reads);
+    // `..scanned` of it is split into lines, the rest is the start of the next line.
+    let mut filled = 0usize;
+    let mut scanned = 0usize;
+    // Inside a line over `max_line`: its bytes are dropped up to its end.
+    let mut skipping = false;
     loop {
-        buf.clear();
-        n += 1;
-        let mut taken = (&mut r).take(MAX_LINE as u64 + 1);
-        let got = taken.read_until(b'\n', &mut buf)?;
+        if filled == batch.bytes.len() {
+            batch.bytes.resize(filled + read_size, 0);
+            read_size = (read_size * 2).min(READ);
+        }
+        let got = match r.read(&mut batch.bytes[filled..]) {
+            Ok(k) => k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        filled += got;
+        while let Some(p) = memchr::memchr(b'\n', &batch.bytes[scanned..filled]) {
+            let end = scanned + p;
+            n += 1;
+            if skipping || end - scanned > max_line {
+                if !skipping {
+                    on_problem(too_long(n, max_line));
+                }
+                skipping = false;
+                batch.bytes.copy_within(end + 1..filled, scanned);
+                filled -= end + 1 - scanned;
+                continue;
+            }
+            push_line(&mut batch, n, scanned..end);
+            scanned = end + 1;
+        }
         if got == 0 {
+            if !skipping && scanned < filled {
+                push_line(&mut batch, n + 1, scanned..filled);
+            }
+            batch.bytes.truncate(filled);
             break;
         }
-        if buf.len() > MAX_LINE && !buf.ends_with(b"\n") {
-            // Skip the rest of an over-long line.
-            let mut sink = Vec::new();
-            loop {
-                sink.clear();
-                let k = (&mut r).take(1 << 20).read_until(b'\n', &mut sink)?;
-                if k == 0 || sink.ends_with(b"\n") {
-                    break;
-                }
-            }
-            on_problem(Problem {
-                line: n,
-                reason: format!("line longer than {} MiB skipped", MAX_LINE >> 20),
-            });
-            continue;
+        if !skipping && filled - scanned > max_line {
+            on_problem(too_long(n + 1, max_line));
+            skipping = true;
         }
-        let t = trim(&buf);
-        if t.is_empty() {
-            continue;
+        if skipping {
+            filled = scanned;
         }
-        batch_bytes += t.len();
-        batch.push((
-            At {
-                line: n,
-                index: None,
-            },
-            t.to_vec(),
-        ));
-        if batch.len() >= BATCH_RECORDS || batch_bytes >= BATCH_BYTES {
-            on_batch(std::mem::take(&mut batch));
-            batch_bytes = 0;
+        if batch.records.len() >= BATCH_RECORDS || scanned >= BATCH_BYTES {
+            let mut next = Vec::with_capacity(BATCH_BYTES + READ);
+            next.extend_from_slice(&batch.bytes[scanned..filled]);
+            filled -= scanned;
+            scanned = 0;
+            let mut full = std::mem::replace(
+                &mut batch,
+                Batch {
+                    bytes: next,
+                    records: Vec::new(),
+                },
+            );
+            full.bytes
+                .truncate(full.records.last().map_or(0, |(_, r)| r.end));
+            on_batch(full);
         }
     }
     if !batch.is_empty() {
         on_batch(batch);
     }
     Ok(())
+}
+
+fn too_long(line: u64, max_line: usize) -> Problem {
+    Problem {
+        line,
+        reason: if max_line >= 1 << 20 {
+            format!("line longer than {} MiB skipped", max_line >> 20)
+        } else {
+            format!("line longer than {max_line} bytes skipped")
+        },
+    }
+}
+
+/// Record line `n` (the bytes at `range` of the batch) unless it is blank.
+fn push_line(batch: &mut Batch, n: u64, range: std::ops::Range<usize>) {
+    let line = &batch.bytes[range.clone()];
+    let start = line
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(line.len());
+    let end = line
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |i| i + 1);
+    if start < end {
+        batch.records.push((
+            At {
+                line: n,
+                index: None,
+            },
+            range.start + start..range.start + end,
+        ));
+    }
 }
 
 fn trim(b: &[u8]) -> &[u8] {
@@ -355,7 +453,7 @@ fn element_ranges(b: &[u8], records: bool) -> Vec<(usize, usize)> {
 
 fn document(
     r: BufReader<Box<dyn Read + Send + '_>>,
-    on_batch: &mut dyn FnMut(Vec<Raw>),
+    on_batch: &mut dyn FnMut(Batch),
     on_problem: &mut dyn FnMut(Problem),
     records: bool,
 ) -> std::io::Result<()> {
@@ -373,17 +471,17 @@ fn document(
     }
     let mut line = 1u64;
     let mut counted = 0usize;
-    let mut batch: Vec<Raw> = Vec::new();
+    let mut batch = Batch::default();
     for (i, (s, e)) in element_ranges(&bytes, records).into_iter().enumerate() {
         line += bytes[counted..s].iter().filter(|c| **c == b'\n').count() as u64;
         counted = s;
-        batch.push((
+        batch.push_copy(
             At {
                 line,
                 index: Some(i as u64),
             },
-            trim(&bytes[s..e]).to_vec(),
-        ));
+            trim(&bytes[s..e]),
+        );
         if batch.len() >= BATCH_RECORDS {
             on_batch(std::mem::take(&mut batch));
         }
@@ -474,7 +572,105 @@ mod tests {
         assert!(r.is_err() || ev.len() <= 2);
     }
 
+    /// Gives at most `step` bytes per read.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let k = self.step.min(buf.len()).min(self.data.len());
+            buf[..k].copy_from_slice(&self.data[..k]);
+            self.data = &self.data[k..];
+            Ok(k)
+        }
+    }
+
+    fn lines_of(data: &[u8], step: usize, max_line: usize) -> (Vec<(At, Value)>, Vec<Problem>) {
+        let mut ev = Vec::new();
+        let mut bad = Vec::new();
+        let mut pr = Vec::new();
+        lines(
+            BufReader::with_capacity(4, Box::new(Trickle { data, step })),
+            &mut |b| {
+                for (at, raw) in b.iter() {
+                    match parse(at, raw) {
+                        Ok(v) => ev.push((at, v)),
+                        Err(p) => bad.push(p),
+                    }
+                }
+            },
+            &mut |p| pr.push(p),
+            max_line,
+        )
+        .unwrap();
+        pr.extend(bad);
+        pr.sort_by_key(|p| p.line);
+        (ev, pr)
+    }
+
+    #[test]
+    fn over_long_lines_are_skipped_and_counted() {
+        let long = format!("{{\"b\":\"{}\"}}", "x".repeat(40));
+        let text = format!("{{\"a\":1}}\n{long}\n{{\"a\":2}}\n{long}");
+        for step in [1, 5, 16, 1000] {
+            let (ev, pr) = lines_of(text.as_bytes(), step, 16);
+            assert_eq!(
+                ev.iter()
+                    .map(|(a, v)| (a.line, v["a"].clone()))
+                    .collect::<Vec<_>>(),
+                vec![(1, 1.into()), (3, 2.into())],
+                "step {step}"
+            );
+            assert_eq!(
+                pr,
+                vec![
+                    Problem {
+                        line: 2,
+                        reason: "line longer than 16 bytes skipped".into()
+                    },
+                    Problem {
+                        line: 4,
+                        reason: "line longer than 16 bytes skipped".into()
+                    },
+                ],
+                "step {step}"
+            );
+        }
+    }
+
     proptest::proptest! {
+        /// However the stream arrives, each line is read once, at its number: blank lines
+        /// and CRLF endings included, and a last line without a newline.
+        #[test]
+        fn lines_are_read_the_same_in_any_chunks(
+            picks in proptest::collection::vec(0usize..6, 0..40),
+            step in 1usize..40,
+            newline_at_end in proptest::prelude::any::<bool>(),
+        ) {
+            let kinds = ["{\"a\":1}", "", "  ", "{\"b\":\"two words\"}\r", "not json", "\t{\"c\":[1,2,3]} "];
+            let mut text = picks.iter().map(|k| kinds[*k]).collect::<Vec<_>>().join("\n");
+            if newline_at_end {
+                text.push('\n');
+            }
+            let mut want_ev = Vec::new();
+            let mut want_pr = Vec::new();
+            for (i, l) in text.split('\n').enumerate() {
+                let l = l.trim();
+                if l.is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<Value>(l) {
+                    Ok(v) => want_ev.push((i as u64 + 1, v)),
+                    Err(_) => want_pr.push(i as u64 + 1),
+                }
+            }
+            let (ev, pr) = lines_of(text.as_bytes(), step, 1 << 20);
+            proptest::prop_assert_eq!(ev.into_iter().map(|(a, v)| (a.line, v)).collect::<Vec<_>>(), want_ev);
+            proptest::prop_assert_eq!(pr.into_iter().map(|p| p.line).collect::<Vec<_>>(), want_pr);
+        }
+
         #[test]
         fn any_bytes_are_events_or_problems(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..1024)) {
             let _ = all(&b);
