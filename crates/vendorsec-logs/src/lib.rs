@@ -636,9 +636,13 @@ pub fn hunt(
         // The prefilter pays for its scan only when it spares most records their parse (on
         // the benchmark's corpora it skipped too few and cost 5-15%): it is measured on each
         // batch it runs on, kept while it skips at least 80% of them, else set aside and
-        // tried again every 16th batch (a log whose mix changes).
+        // tried again later (a log whose mix changes), less often after each failed trial.
         let mut prefilter_on = true;
         let mut batch_no = 0usize;
+        // Batches until the next trial while the prefilter is set aside: 16, doubled after
+        // each trial that fails, up to 256.
+        let mut retry = 16usize;
+        let mut next_trial = 0usize;
         let mut pending: Option<Vec<Outcome>> = None;
         let mut deliver = |results: Vec<Outcome>| {
             for r in results {
@@ -665,7 +669,7 @@ pub fn hunt(
             };
             batch_no += 1;
             let records = batch.len();
-            let try_prefilter = prefilter_on || batch_no.is_multiple_of(16);
+            let try_prefilter = prefilter_on || batch_no == next_trial;
             let skipped = std::sync::atomic::AtomicUsize::new(0);
             let mut results: Vec<Outcome> = Vec::new();
             let previous = pending.take();
@@ -687,6 +691,12 @@ pub fn hunt(
             });
             if try_prefilter && hunter.prefilter.is_some() {
                 prefilter_on = skipped.into_inner() * 10 >= records * 8;
+                if prefilter_on {
+                    retry = 16;
+                } else {
+                    next_trial = batch_no + retry;
+                    retry = (retry * 2).min(256);
+                }
             }
             pending = Some(results);
         }

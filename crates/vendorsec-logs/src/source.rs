@@ -61,10 +61,35 @@ impl Batch {
         Some((*at, self.bytes.get(r.clone())?))
     }
 
+    /// A block buffer: a spare one (its old bytes left in place, so that reads need not
+    /// zero it again), else a new one.
+    fn buffer() -> Vec<u8> {
+        SPARE
+            .lock()
+            .ok()
+            .and_then(|mut s| s.pop())
+            .unwrap_or_else(|| Vec::with_capacity(BATCH_BYTES + (1 << 20)))
+    }
+
     fn push_copy(&mut self, at: At, raw: &[u8]) {
         let start = self.bytes.len();
         self.bytes.extend_from_slice(raw);
         self.records.push((at, start..self.bytes.len()));
+    }
+}
+
+/// Block buffers of batches dropped, for the reader to fill again (a few, for the batches in
+/// flight between the reader and the matching).
+static SPARE: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        if self.bytes.capacity() >= BATCH_BYTES
+            && let Ok(mut spare) = SPARE.lock()
+            && spare.len() < 4
+        {
+            spare.push(std::mem::take(&mut self.bytes));
+        }
     }
 }
 
@@ -259,7 +284,8 @@ fn lines(
     let mut batch = Batch::default();
     // Reads start small (a small log costs little) and grow to READ.
     let mut read_size = 64 << 10;
-    // `batch.bytes[..filled]` has been read (the rest is zeroes, room for the next reads);
+    // `batch.bytes[..filled]` has been read (the rest is room for the next reads: zeroes,
+    // or a spare buffer's old bytes);
     // `..scanned` of it is split into lines, the rest is the start of the next line.
     let mut filled = 0usize;
     let mut scanned = 0usize;
@@ -306,19 +332,22 @@ fn lines(
             filled = scanned;
         }
         if batch.records.len() >= BATCH_RECORDS || scanned >= BATCH_BYTES {
-            let mut next = Vec::with_capacity(BATCH_BYTES + READ);
-            next.extend_from_slice(&batch.bytes[scanned..filled]);
-            filled -= scanned;
+            // The next batch starts with the partial line, in a spare buffer.
+            let mut next = Batch::buffer();
+            let rest = filled - scanned;
+            if next.len() < rest {
+                next.resize(rest, 0);
+            }
+            next[..rest].copy_from_slice(&batch.bytes[scanned..filled]);
+            filled = rest;
             scanned = 0;
-            let mut full = std::mem::replace(
+            let full = std::mem::replace(
                 &mut batch,
                 Batch {
                     bytes: next,
                     records: Vec::new(),
                 },
             );
-            full.bytes
-                .truncate(full.records.last().map_or(0, |(_, r)| r.end));
             on_batch(full);
         }
     }
