@@ -284,9 +284,9 @@ fn lines(
     let mut batch = Batch::default();
     // Reads start small (a small log costs little) and grow to READ.
     let mut read_size = 64 << 10;
-    // `batch.bytes[..filled]` has been read (the rest is room for the next reads: zeroes,
-    // or a spare buffer's old bytes);
-    // `..scanned` of it is split into lines, the rest is the start of the next line.
+    // `batch.bytes[..filled]` has been read, and the rest is room for the next reads
+    // (zeroes, or a spare buffer's old bytes). `..scanned` of it is split into lines; the
+    // rest is the start of the next line.
     let mut filled = 0usize;
     let mut scanned = 0usize;
     // Inside a line over `max_line`: its bytes are dropped up to its end.
