@@ -370,27 +370,24 @@ fn too_long(line: u64, max_line: usize) -> Problem {
 
 /// Record line `n` (the bytes at `range` of the batch) unless it is blank.
 fn push_line(batch: &mut Batch, n: u64, range: std::ops::Range<usize>) {
-    let line = &batch.bytes[range.clone()];
-    let start = line
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(line.len());
-    let end = line
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |i| i + 1);
-    if start < end {
+    let t = trimmed(&batch.bytes[range.clone()]);
+    if !t.is_empty() {
         batch.records.push((
             At {
                 line: n,
                 index: None,
             },
-            range.start + start..range.start + end,
+            range.start + t.start..range.start + t.end,
         ));
     }
 }
 
 fn trim(b: &[u8]) -> &[u8] {
+    &b[trimmed(b)]
+}
+
+/// Where `b` is without its leading and trailing ASCII whitespace.
+fn trimmed(b: &[u8]) -> std::ops::Range<usize> {
     let s = b
         .iter()
         .position(|c| !c.is_ascii_whitespace())
@@ -399,7 +396,7 @@ fn trim(b: &[u8]) -> &[u8] {
         .iter()
         .rposition(|c| !c.is_ascii_whitespace())
         .map_or(s, |i| i + 1);
-    &b[s..e]
+    s..e
 }
 
 /// Byte ranges of the elements of the array at `target_depth` (1: a top-level array; 2:
