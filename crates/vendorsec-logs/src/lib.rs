@@ -638,11 +638,10 @@ pub fn hunt(
         // batch it runs on, kept while it skips at least 80% of them, else set aside and
         // tried again later (a log whose mix changes), less often after each failed trial.
         let mut prefilter_on = true;
-        let mut batch_no = 0usize;
-        // Batches until the next trial while the prefilter is set aside: 16, doubled after
-        // each trial that fails, up to 256.
+        // While the prefilter is set aside: batches until its next trial (`wait`), and the
+        // wait after a failed trial (16, doubled after each one, up to 256).
+        let mut wait = 0usize;
         let mut retry = 16usize;
-        let mut next_trial = 0usize;
         let mut pending: Option<Vec<Outcome>> = None;
         let mut deliver = |results: Vec<Outcome>| {
             for r in results {
@@ -667,9 +666,9 @@ pub fn hunt(
                     continue;
                 }
             };
-            batch_no += 1;
             let records = batch.len();
-            let try_prefilter = prefilter_on || batch_no == next_trial;
+            wait = wait.saturating_sub(1);
+            let try_prefilter = prefilter_on || wait == 0;
             let skipped = std::sync::atomic::AtomicUsize::new(0);
             let mut results: Vec<Outcome> = Vec::new();
             let previous = pending.take();
@@ -694,7 +693,7 @@ pub fn hunt(
                 if prefilter_on {
                     retry = 16;
                 } else {
-                    next_trial = batch_no + retry;
+                    wait = retry;
                     retry = (retry * 2).min(256);
                 }
             }
