@@ -1,7 +1,5 @@
 //! Events: field lookup and which log source an event comes from.
 
-use serde_json::Value;
-
 use crate::node::{Doc, Node};
 
 /// A field of an event: the literal key first (`"a.b"` as one key), then the nested path
@@ -104,7 +102,7 @@ pub const KNOWN_PRODUCTS: [&str; 6] = ["aws", "gcp", "okta", "bitbucket", "githu
 /// `created_at`, Okta `published`, GCP `timestamp`; else the first of `timestamp`,
 /// `@timestamp`, `eventTime`, `time`, or `time_field` when given.
 #[must_use]
-pub fn time<'a>(e: &'a Value, time_field: Option<&str>) -> Option<&'a Value> {
+pub fn time<'a, D: Doc>(e: &'a D, time_field: Option<&str>) -> Option<&'a D> {
     if let Some(f) = time_field {
         return field(e, f);
     }
@@ -118,9 +116,9 @@ pub fn time<'a>(e: &'a Value, time_field: Option<&str>) -> Option<&'a Value> {
         "receiveTimestamp",
     ]
     .iter()
-    .find_map(|k| e.get(*k))
+    .find_map(|k| e.member(k))
     // The Atlassian organisation audit log keeps it under `attributes`.
-    .or_else(|| e.get("attributes").and_then(|a| a.get("time")))
+    .or_else(|| e.member("attributes").and_then(|a| a.member("time")))
 }
 
 #[cfg(test)]

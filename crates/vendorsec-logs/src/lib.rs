@@ -333,6 +333,24 @@ struct Record {
     event: std::sync::OnceLock<std::sync::Arc<Value>>,
 }
 
+/// An event's time and [`summary`].
+#[derive(Debug)]
+struct Brief {
+    time: Option<String>,
+    summary: String,
+}
+
+impl Brief {
+    fn of<D: node::Doc>(e: &D) -> Brief {
+        Brief {
+            time: event::time(e, None)
+                .and_then(node::Doc::scalar)
+                .map(String::from),
+            summary: summary(e),
+        }
+    }
+}
+
 impl Match {
     /// The same match placed elsewhere (a watcher's line within the whole file).
     #[must_use]
@@ -352,6 +370,26 @@ impl Match {
         self.record.verbatim.then_some(self.record.raw.as_slice())
     }
 
+    /// What a finding shows of the event: its time and [`summary`] (from a borrowed parse:
+    /// most matches of a noisy rule are only counted, and a finding needs no `Value`).
+    fn brief(&self) -> Brief {
+        if let Some(v) = self.record.event.get() {
+            return Brief::of(v.as_ref());
+        }
+        let mut owned = None;
+        match event_node(
+            &self.record.raw,
+            self.at,
+            self.record.event_path.as_deref(),
+            &[],
+            Vec::new(),
+            &mut owned,
+        ) {
+            Ok(Some((n, _))) => Brief::of(&n),
+            _ => Brief::of(&Value::Null),
+        }
+    }
+
     /// The matched event.
     #[must_use]
     pub fn event(&self) -> &std::sync::Arc<Value> {
@@ -361,6 +399,8 @@ impl Match {
                 &self.record.raw,
                 self.at,
                 self.record.event_path.as_deref(),
+                &[],
+                Vec::new(),
                 &mut owned,
             );
             std::sync::Arc::new(match ev {
@@ -380,9 +420,11 @@ fn event_node<'a>(
     raw: &'a [u8],
     at: At,
     event_path: Option<&str>,
+    eager: &[String],
+    spare: node::Entries<'a>,
     owned: &'a mut Option<Value>,
 ) -> Result<Option<(node::Node<'a>, bool)>, Problem> {
-    let (root, mut verbatim) = match node::Node::parse(raw) {
+    let (root, mut verbatim) = match node::Node::parse_eager(raw, eager, spare) {
         Ok(n @ node::Node::Obj(_)) => (n, event_path.is_none()),
         _ => (
             node::Node::from_value(owned.insert(source::parse(at, raw)?)),
@@ -401,30 +443,79 @@ fn event_node<'a>(
     Ok(Some((ev, verbatim)))
 }
 
-/// Field values (lower case) to the rules that require one of them.
-type ValueMap = std::collections::HashMap<String, Vec<usize>, std::hash::BuildHasherDefault<Fnv>>;
-
-/// FNV-1a: the index's keys are short field values, hashed once per event and field, where
-/// the default SipHash (made to resist collision attacks on maps an attacker fills) costs
-/// more; here the keys come from the rules, not from the log.
+/// Field values (lower case) to the rules that require one of them: open addressing with
+/// FNV-1a, where an ASCII value is lowered as it is hashed and compared (no copy). The keys
+/// come from the rules, not from the log, so a hash made to resist collision attacks
+/// (`HashMap`'s SipHash) is not needed.
 #[derive(Default)]
-struct Fnv(u64);
+struct ValueMap {
+    /// Each key at the slot of its hash or after; a power of two long, at most half full.
+    slots: Vec<Option<(String, Vec<usize>)>>,
+    len: usize,
+}
 
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
+/// FNV-1a of `b` lowered to ASCII lower case.
+fn fnv_lower(b: &[u8]) -> usize {
+    let h = b.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, c| {
+        (h ^ u64::from(c.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
+    });
+    // (The low bits pick the slot: fold the high ones in.)
+    (h ^ (h >> 32)) as usize
+}
+
+impl ValueMap {
+    /// Add `rule` to the rules of the value `v` (lower case).
+    fn push(&mut self, v: String, rule: usize) {
+        if (self.len + 1) * 2 > self.slots.len() {
+            let old = std::mem::take(&mut self.slots);
+            self.slots.resize_with((old.len() * 2).max(16), || None);
+            self.len = 0;
+            for (k, rules) in old.into_iter().flatten() {
+                let at = self.slot(&k, |x| x == k.as_str());
+                self.slots[at] = Some((k, rules));
+                self.len += 1;
+            }
+        }
+        let at = self.slot(&v, |x| x == v.as_str());
+        match &mut self.slots[at] {
+            Some((_, rules)) => {
+                if rules.last() != Some(&rule) {
+                    rules.push(rule);
+                }
+            }
+            empty @ None => {
+                *empty = Some((v, vec![rule]));
+                self.len += 1;
+            }
+        }
     }
 
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+    /// The slot of the key that `same` accepts (hashed as `s`), or the empty one where it
+    /// would go.
+    fn slot(&self, s: &str, same: impl Fn(&str) -> bool) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut at = fnv_lower(s.as_bytes()) & mask;
+        while let Some((k, _)) = &self.slots[at] {
+            if same(k) {
+                break;
+            }
+            at = (at + 1) & mask;
         }
-        self.0 = h;
+        at
+    }
+
+    /// The rules for the value `s`, in any case.
+    fn get(&self, s: &str) -> Option<&[usize]> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let at = if s.is_ascii() {
+            self.slot(s, |k| k.len() == s.len() && k.eq_ignore_ascii_case(s))
+        } else {
+            let low = s.to_lowercase();
+            self.slot(&low, |k| k == low)
+        };
+        self.slots[at].as_ref().map(|(_, rules)| rules.as_slice())
     }
 }
 
@@ -450,7 +541,7 @@ impl Index {
                         }
                     };
                     for v in values {
-                        slot_push(&mut by_field[slot].1, v, i);
+                        by_field[slot].1.push(v, i);
                     }
                 }
                 None => always.push(i),
@@ -468,19 +559,7 @@ impl Index {
                 matcher::any_text(
                     v,
                     &mut |s| {
-                        // Keys are lower case: a short ASCII value is lowered on the stack.
-                        let mut low = [0u8; 64];
-                        let found = if !s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
-                            map.get(s)
-                        } else if s.is_ascii() && s.len() <= low.len() {
-                            let low = &mut low[..s.len()];
-                            low.copy_from_slice(s.as_bytes());
-                            low.make_ascii_lowercase();
-                            std::str::from_utf8(low).ok().and_then(|l| map.get(l))
-                        } else {
-                            map.get(&s.to_lowercase())
-                        };
-                        if let Some(rs) = found {
+                        if let Some(rs) = map.get(s) {
                             out.extend_from_slice(rs);
                         }
                         false
@@ -494,15 +573,67 @@ impl Index {
     }
 }
 
-fn slot_push(map: &mut ValueMap, v: String, i: usize) {
-    let e = map.entry(v).or_default();
-    if e.last() != Some(&i) {
-        e.push(i);
-    }
-}
-
 /// What became of one record: events counted and matches, or why it is not an event.
 type Outcome = Result<(u64, Vec<Match>), Problem>;
+
+/// A worker's buffers, reused from record to record.
+#[derive(Default)]
+struct Scratch {
+    candidates: Vec<usize>,
+    lower: Vec<u8>,
+    entries: node::Entries<'static>,
+}
+
+/// Literals one of which must occur (ASCII case aside) in a record that can match.
+enum Prefilter {
+    /// Vectorised search (Teddy) for the literals in the record lowered to ASCII lower
+    /// case: a few bytes an instruction, where the automaton below needs about 14
+    /// instructions a byte.
+    Packed(aho_corasick::packed::Searcher),
+    /// For more literals than the packed search takes, or a processor without its
+    /// instructions.
+    Dfa(aho_corasick::AhoCorasick),
+}
+
+impl Prefilter {
+    fn new(literals: Vec<String>) -> Option<Prefilter> {
+        let mut lower: Vec<Vec<u8>> = literals
+            .iter()
+            .map(|l| l.as_bytes().to_ascii_lowercase())
+            .collect();
+        lower.sort_unstable();
+        lower.dedup();
+        // Past its default limit of 64 literals (the SigmaHQ CloudTrail rules have about 90,
+        // at least 4 bytes long, so that each candidate is tested on 4 bytes).
+        if let Some(s) = aho_corasick::packed::Config::new()
+            .heuristic_pattern_limits(false)
+            .builder()
+            .extend(lower.iter())
+            .build()
+        {
+            return Some(Prefilter::Packed(s));
+        }
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            // A full DFA: the fastest automaton, for a set of a few hundred literals.
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(lower)
+            .ok()
+            .map(Prefilter::Dfa)
+    }
+
+    /// Whether `raw` has one of the literals (`lower`: a buffer for its lowered copy).
+    fn is_match(&self, raw: &[u8], lower: &mut Vec<u8>) -> bool {
+        match self {
+            Prefilter::Packed(s) => {
+                lower.clear();
+                lower.extend(raw.iter().map(u8::to_ascii_lowercase));
+                s.find(&lower[..]).is_some()
+            }
+            Prefilter::Dfa(ac) => ac.is_match(raw),
+        }
+    }
+}
 
 /// What a hunt matches each record with.
 struct Hunter<'r> {
@@ -511,9 +642,12 @@ struct Hunter<'r> {
     /// When every rule names literals one of which must occur in a matching event, a
     /// record without escapes that contains none of them cannot match and is not even
     /// parsed.
-    prefilter: Option<aho_corasick::AhoCorasick>,
+    prefilter: Option<Prefilter>,
     event_path: Option<&'r str>,
     path: Option<std::sync::Arc<str>>,
+    /// Top-level keys whose containers the rules that see every event read into: built
+    /// while the record is parsed (see [`node::Node::parse_eager`]).
+    eager: Vec<String>,
 }
 
 impl<'r> Hunter<'r> {
@@ -523,17 +657,21 @@ impl<'r> Hunter<'r> {
             .map(Rule::anchors)
             .collect::<Option<Vec<_>>>()
             .map(|v| v.concat());
-        let prefilter = anchors.and_then(|a| {
-            aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                // A full DFA: the fastest search, for a set of a few hundred literals.
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .build(a)
-                .ok()
-        });
+        let prefilter = anchors.and_then(Prefilter::new);
+        let index = Index::new(rules);
+        let mut eager: Vec<String> = Vec::new();
+        for f in index.always.iter().flat_map(|i| rules[*i].fields()) {
+            // Every key a dotted name can start with (a literal dotted key is tried too).
+            for (at, _) in f.match_indices('.') {
+                if !eager.iter().any(|e| e == &f[..at]) {
+                    eager.push(f[..at].to_owned());
+                }
+            }
+        }
         Hunter {
             rules,
-            index: Index::new(rules),
+            index,
+            eager,
             prefilter,
             event_path,
             path: event_path.map(std::sync::Arc::from),
@@ -547,35 +685,42 @@ impl<'r> Hunter<'r> {
         raw: &[u8],
         try_prefilter: bool,
         skipped: &std::sync::atomic::AtomicUsize,
-        candidates: &mut Vec<usize>,
+        scratch: &mut Scratch,
     ) -> Outcome {
         if try_prefilter
-            && let Some(ac) = &self.prefilter
-            && memchr::memchr(b'\\', raw).is_none()
-            && !ac.is_match(raw)
+            && let Some(pf) = &self.prefilter
             && raw.first() == Some(&b'{')
+            && memchr::memchr(b'\\', raw).is_none()
+            && !pf.is_match(raw, &mut scratch.lower)
             // Still checked to be JSON (without building it), so a malformed record is
             // reported like any other.
-            && serde_json::from_slice::<serde::de::IgnoredAny>(raw).is_ok()
+            && node::Node::validate(raw)
         {
             skipped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return Ok((1, Vec::new()));
         }
         let mut owned = None;
-        let Some((ev, verbatim)) = event_node(raw, at, self.event_path, &mut owned)? else {
+        let spare = node::recycle(std::mem::take(&mut scratch.entries));
+        let Some((ev, verbatim)) =
+            event_node(raw, at, self.event_path, &self.eager, spare, &mut owned)?
+        else {
             return Ok((0, Vec::new()));
         };
         let product = event::product(&ev);
+        let candidates = &mut scratch.candidates;
         self.index.candidates(&ev, candidates);
         let hits: Vec<usize> = candidates
             .iter()
             .copied()
             .filter(|i| applies(&self.rules[*i], product) && self.rules[*i].matches_node(&ev))
             .collect();
+        // The top-level entries' room, for the next record.
+        if let node::Node::Obj(entries) = ev {
+            scratch.entries = node::recycle(entries);
+        }
         if hits.is_empty() {
             return Ok((1, Vec::new()));
         }
-        drop(ev);
         // One shared record for every rule that matched it.
         let shared = std::sync::Arc::new(Record {
             verbatim: verbatim && memchr::memchr2(b'\n', b'\r', raw).is_none(),
@@ -679,8 +824,8 @@ pub fn hunt(
                     results = (0..records)
                         .into_par_iter()
                         .filter_map(|i| batch.get(i))
-                        .map_init(Vec::new, |candidates, (at, raw)| {
-                            hunter.record(at, raw, try_prefilter, &skipped, candidates)
+                        .map_init(Scratch::default, |scratch, (at, raw)| {
+                            hunter.record(at, raw, try_prefilter, &skipped, scratch)
                         })
                         .collect();
                 });
@@ -724,11 +869,11 @@ pub fn severity(level: &str) -> Severity {
 
 /// A short, secret-free summary of an event: what happened, by whom, from where.
 #[must_use]
-pub fn summary(e: &Value) -> String {
+pub fn summary<D: node::Doc>(e: &D) -> String {
     let pick = |names: &[&str]| {
         names
             .iter()
-            .find_map(|n| event::field(e, n).and_then(matcher::scalar_text))
+            .find_map(|n| event::field(e, n).and_then(node::Doc::scalar))
     };
     let what = pick(&[
         "eventName",
@@ -756,21 +901,20 @@ pub fn summary(e: &Value) -> String {
         "protoPayload.requestMetadata.callerIp",
         "attributes.location.ip",
     ]);
-    let mut parts = Vec::new();
-    if let Some(w) = what {
-        parts.push(w);
+    let mut s = String::new();
+    for (word, part) in [("", what), ("on ", source), ("by ", who), ("from ", ip)] {
+        if let Some(p) = part {
+            if !s.is_empty() {
+                s.push(' ');
+            }
+            s.push_str(word);
+            s.push_str(&p);
+        }
     }
-    if let Some(s) = source {
-        parts.push(format!("on {s}"));
+    match s.char_indices().nth(200) {
+        Some((cut, _)) => s[..cut].to_owned(),
+        None => s,
     }
-    if let Some(w) = who {
-        parts.push(format!("by {w}"));
-    }
-    if let Some(i) = ip {
-        parts.push(format!("from {i}"));
-    }
-    let s = parts.join(" ");
-    s.chars().take(200).collect()
 }
 
 /// The guideline item a rule answers to: the built-in pack implements the guideline's alert
@@ -884,7 +1028,8 @@ pub fn finding(rule: &Rule, log: &str, m: &Match) -> Finding {
     if let Some(i) = m.at.index {
         data.insert("record_index".into(), Value::from(i));
     }
-    if let Some(t) = event::time(m.event().as_ref(), None).and_then(matcher::scalar_text) {
+    let brief = m.brief();
+    if let Some(t) = brief.time {
         data.insert("event_time".into(), Value::from(t));
     }
     if !rule.tags.is_empty() {
@@ -910,7 +1055,7 @@ pub fn finding(rule: &Rule, log: &str, m: &Match) -> Finding {
             }
         ),
         remediation: MATCH_REMEDIATION.into(),
-        evidence: summary(m.event()),
+        evidence: brief.summary,
         locations: vec![Location::new(&origin, m.at.line, 0, m.at.line, 0)],
         data,
     }
@@ -945,6 +1090,26 @@ pub fn open(path: &Path) -> std::io::Result<Box<dyn Read + Send>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_value_map_ignores_ascii_case_and_lowers_the_rest() {
+        let mut m = ValueMap::default();
+        // Enough values to grow the table a few times.
+        for i in 0..100 {
+            m.push(format!("createuser{i}"), i);
+        }
+        m.push("createuser7".into(), 200);
+        m.push("ärger".into(), 300);
+        m.push("k".into(), 400);
+        assert_eq!(m.get("CreateUser7"), Some(&[7, 200][..]));
+        assert_eq!(m.get("createuser99"), Some(&[99][..]));
+        assert_eq!(m.get("createuser100"), None);
+        assert_eq!(m.get("ÄRGER"), Some(&[300][..]));
+        // The Kelvin sign lowers to an ASCII k.
+        assert_eq!(m.get("\u{212a}"), Some(&[400][..]));
+        assert_eq!(m.get(""), None);
+        assert_eq!(ValueMap::default().get("x"), None);
+    }
     use serde_json::json;
 
     #[test]

@@ -43,18 +43,59 @@ impl<'a> Node<'a> {
     /// # Errors
     /// [`Invalid`] when the text is not JSON (invalid UTF-8 included).
     pub fn parse(raw: &'a [u8]) -> Result<Node<'a>, Invalid> {
+        Node::parse_eager(raw, &[], Vec::new())
+    }
+
+    /// [`Node::parse`], building the containers under the top-level keys `eager` at once
+    /// (keys whose contents will be read anyway: building a container while it is validated
+    /// reads it once, where validating it and building it later reads it twice). A
+    /// top-level object's entries go into `spare` (an empty vector [`recycle`]d from the
+    /// previous record, so that its room is not allocated again).
+    ///
+    /// # Errors
+    /// [`Invalid`] when the text is not JSON (invalid UTF-8 included).
+    pub fn parse_eager(
+        raw: &'a [u8],
+        eager: &[String],
+        spare: Entries<'a>,
+    ) -> Result<Node<'a>, Invalid> {
         let text = std::str::from_utf8(raw).map_err(|_| Invalid)?;
         let mut p = Parser {
             s: text,
             i: 0,
             trusted: false,
+            plain: plain(raw),
+            eager,
+            spare,
         };
-        let v = p.value(0)?;
+        let v = p.value(0, true)?;
         p.ws();
         if p.i != text.len() {
             return Err(Invalid);
         }
         Ok(v)
+    }
+
+    /// Whether `raw` is one JSON value (exactly when [`Node::parse`] takes it), checked
+    /// without building anything.
+    #[must_use]
+    pub fn validate(raw: &[u8]) -> bool {
+        let Ok(text) = std::str::from_utf8(raw) else {
+            return false;
+        };
+        let mut p = Parser {
+            s: text,
+            i: 0,
+            trusted: false,
+            plain: plain(raw),
+            eager: &[],
+            spare: Vec::new(),
+        };
+        if p.skip(0).is_err() {
+            return false;
+        }
+        p.ws();
+        p.i == text.len()
     }
 
     /// The node itself, or for a [`Node::Lazy`] container its contents (built once).
@@ -67,8 +108,11 @@ impl<'a> Node<'a> {
                     s: text,
                     i: 0,
                     trusted: true,
+                    plain: plain(text.as_bytes()),
+                    eager: &[],
+                    spare: Vec::new(),
                 };
-                Box::new(p.value(0).unwrap_or(Node::Null))
+                Box::new(p.value(0, true).unwrap_or(Node::Null))
             }),
             n => n,
         }
@@ -186,6 +230,20 @@ impl<'a> Node<'a> {
     }
 }
 
+/// An object's entries.
+pub type Entries<'a> = Vec<(Cow<'a, str>, Node<'a>)>;
+
+/// `entries` emptied, for another record's text: the same allocation (an in-place
+/// `collect`, as the element types differ only in lifetime).
+#[must_use]
+pub fn recycle<'b>(mut entries: Entries<'_>) -> Entries<'b> {
+    entries.clear();
+    entries
+        .into_iter()
+        .map(|_| -> (Cow<'b, str>, Node<'b>) { unreachable!("the vector was emptied") })
+        .collect()
+}
+
 /// What field lookup and product recognition need of an event, as a `serde_json::Value` or
 /// a [`Node`].
 pub trait Doc: Sized {
@@ -195,6 +253,8 @@ pub trait Doc: Sized {
     fn text(&self) -> Option<&str>;
     /// An array's elements.
     fn elements(&self) -> Option<&[Self]>;
+    /// A string's, number's or boolean's text (a number as `serde_json` prints it).
+    fn scalar(&self) -> Option<Cow<'_, str>>;
 }
 
 impl Doc for Value {
@@ -206,6 +266,14 @@ impl Doc for Value {
     }
     fn elements(&self) -> Option<&[Value]> {
         self.as_array().map(Vec::as_slice)
+    }
+    fn scalar(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Value::String(s) => Some(Cow::Borrowed(s)),
+            Value::Number(n) => Some(Cow::Owned(n.to_string())),
+            Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+            _ => None,
+        }
     }
 }
 
@@ -222,11 +290,24 @@ impl<'a> Doc for Node<'a> {
             _ => None,
         }
     }
+    fn scalar(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Node::Str(s) | Node::Num(s) => Some(Cow::Borrowed(s)),
+            Node::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+            _ => None,
+        }
+    }
 }
 
-struct Parser<'a> {
+struct Parser<'a, 'e> {
     s: &'a str,
     i: usize,
+    /// Top-level keys whose containers are built at once (see [`Node::parse_eager`]).
+    eager: &'e [String],
+    /// The text has no `\\` and no control character: a string ends at the next `"`.
+    plain: bool,
+    /// Room for the top-level object's entries.
+    spare: Entries<'a>,
     /// The text was validated already (a [`Node::Lazy`] being built): nested containers
     /// are only delimited, not validated again.
     trusted: bool,
@@ -241,6 +322,7 @@ const NESTED_MEMBERS: usize = 8;
 /// forbids in strings) or the end. Eight bytes at a time: for each of the three tests, the
 /// classic "has a zero byte" bit trick flags the byte that passes it; a flag can be wrong
 /// only above a right one, so the lowest flag of the three is the first such byte.
+#[inline(always)]
 fn string_end(b: &[u8]) -> Result<usize, Invalid> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -266,6 +348,32 @@ fn string_end(b: &[u8]) -> Result<usize, Invalid> {
         }
     }
     Err(Invalid)
+}
+
+/// Whether `b` has neither a `\\` nor a control character (checked without an early exit,
+/// so that it is vectorised): then every string in it ends at its next `"`.
+fn plain(b: &[u8]) -> bool {
+    b.iter()
+        .fold(0u8, |any, c| any | u8::from(*c < 0x20 || *c == b'\\'))
+        == 0
+}
+
+/// The offset in `b` of the first `"`, eight bytes at a time (for a [`plain`] text).
+#[inline(always)]
+fn quote(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let (chunks, rest) = b.as_chunks::<8>();
+    for (k, c) in chunks.iter().enumerate() {
+        let x = u64::from_le_bytes(*c) ^ (ONES * u64::from(b'"'));
+        // A flag can be wrong only above a right one: the lowest is a quote.
+        let flags = x.wrapping_sub(ONES) & !x & HIGH;
+        if flags != 0 {
+            return Some(k * 8 + (flags.trailing_zeros() / 8) as usize);
+        }
+    }
+    let tail = b.len() - rest.len();
+    rest.iter().position(|c| *c == b'"').map(|i| tail + i)
 }
 
 /// The length of the valid JSON container that `b` starts with: brackets counted outside
@@ -300,15 +408,27 @@ fn container_len(b: &[u8]) -> Option<usize> {
     None
 }
 
-impl<'a> Parser<'a> {
+impl<'a> Parser<'a, '_> {
     /// Room to reserve for the container being built (only one is: those inside it are
     /// [`Node::Lazy`]).
-    fn room(&self) -> usize {
-        if self.trusted {
+    fn room(&self, depth: usize) -> usize {
+        if self.trusted || depth > 0 {
             NESTED_MEMBERS
         } else {
             TOP_MEMBERS
         }
+    }
+
+    /// Where the string whose text starts at `start` stops: its closing `"`, or an escape.
+    #[inline(always)]
+    fn run_end(&self, start: usize) -> Result<usize, Invalid> {
+        let b = self.s.as_bytes().get(start..).ok_or(Invalid)?;
+        let end = if self.plain {
+            quote(b).ok_or(Invalid)?
+        } else {
+            string_end(b)?
+        };
+        Ok(start + end)
     }
 
     fn ws(&mut self) {
@@ -335,14 +455,15 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Node<'a>, Invalid> {
+    /// A value; a container is built only when `build` (else it is [`Node::Lazy`]).
+    fn value(&mut self, depth: usize, build: bool) -> Result<Node<'a>, Invalid> {
         self.ws();
         let c = self.peek().ok_or(Invalid)?;
         if matches!(c, b'{' | b'[') && depth + 1 >= MAX_DEPTH {
             return Err(Invalid);
         }
         // Below the top, a container is only validated here and built when looked into.
-        if depth > 0 && matches!(c, b'{' | b'[') {
+        if !build && matches!(c, b'{' | b'[') {
             let start = self.i;
             if self.trusted {
                 self.i += container_len(&self.s.as_bytes()[start..]).ok_or(Invalid)?;
@@ -362,7 +483,11 @@ impl<'a> Parser<'a> {
                     self.i += 1;
                     return Ok(Node::Obj(Vec::new()));
                 }
-                let mut entries = Vec::with_capacity(self.room());
+                let mut entries = if depth == 0 && self.spare.capacity() > 0 {
+                    std::mem::take(&mut self.spare)
+                } else {
+                    Vec::with_capacity(self.room(depth))
+                };
                 loop {
                     self.ws();
                     if self.peek() != Some(b'"') {
@@ -374,7 +499,14 @@ impl<'a> Parser<'a> {
                         return Err(Invalid);
                     }
                     self.i += 1;
-                    let v = self.value(depth + 1)?;
+                    self.ws();
+                    // Most values are strings: read here, without a call.
+                    let v = if self.peek() == Some(b'"') {
+                        Node::Str(self.string()?)
+                    } else {
+                        let eager = depth == 0 && self.eager.iter().any(|e| *e == k);
+                        self.value(depth + 1, eager)?
+                    };
                     entries.push((k, v));
                     self.ws();
                     match self.peek() {
@@ -394,9 +526,9 @@ impl<'a> Parser<'a> {
                     self.i += 1;
                     return Ok(Node::Arr(Vec::new()));
                 }
-                let mut items = Vec::with_capacity(self.room());
+                let mut items = Vec::with_capacity(self.room(depth));
                 loop {
-                    let v = self.value(depth + 1)?;
+                    let v = self.value(depth + 1, false)?;
                     items.push(v);
                     self.ws();
                     match self.peek() {
@@ -500,28 +632,39 @@ impl<'a> Parser<'a> {
     }
 
     /// Validate a string at `"` (copied only if it has escapes, which is rare).
+    #[inline(always)]
     fn skip_string(&mut self) -> Result<(), Invalid> {
         let b = self.s.as_bytes();
         let start = self.i + 1;
-        let end = start + string_end(b.get(start..).ok_or(Invalid)?)?;
+        let end = self.run_end(start)?;
         if b[end] == b'"' {
             self.i = end + 1;
             return Ok(());
         }
-        self.string().map(|_| ())
+        self.escaped(start, end).map(|_| ())
     }
 
-    /// A string at `"`: borrowed when it has no escapes.
+    /// A string at `"`: borrowed when it has no escapes. Inlined where strings are read,
+    /// so that the scan's constants stay in registers from one string to the next.
+    #[inline(always)]
     fn string(&mut self) -> Result<Cow<'a, str>, Invalid> {
         let b = self.s.as_bytes();
         let start = self.i + 1;
-        // The common case: no escape before the closing quote (found with SIMD; the run is
-        // then checked for control characters, which JSON forbids in strings).
-        let mut j = start + string_end(b.get(start..).ok_or(Invalid)?)?;
+        // The common case: no escape before the closing quote.
+        let j = self.run_end(start)?;
         if b[j] == b'"' {
             self.i = j + 1;
             return Ok(Cow::Borrowed(&self.s[start..j]));
         }
+        self.escaped(start, j)
+    }
+
+    /// The rest of a string that starts at `start` and has an escape (or a control
+    /// character, refused) at `j`: decoded into a copy.
+    #[cold]
+    #[inline(never)]
+    fn escaped(&mut self, start: usize, mut j: usize) -> Result<Cow<'a, str>, Invalid> {
+        let b = self.s.as_bytes();
         let mut out = String::with_capacity(j - start + 16);
         out.push_str(&self.s[start..j]);
         loop {
@@ -759,11 +902,26 @@ mod tests {
         );
     }
 
+    #[test]
+    fn recycled_entries_keep_their_room() {
+        let n = Node::parse(br#"{"a":1,"b":"x"}"#).unwrap();
+        let Node::Obj(entries) = n else {
+            panic!("an object")
+        };
+        let room = entries.capacity();
+        let spare: Entries<'_> = recycle(entries);
+        assert!(spare.is_empty());
+        assert_eq!(spare.capacity(), room);
+        let again = Node::parse_eager(br#"{"c":[1]}"#, &[], spare).unwrap();
+        assert_eq!(again.compact(), r#"{"c":[1]}"#);
+    }
+
     proptest::proptest! {
         #[test]
         fn any_text_parses_as_serde_json_does(s in "[\\[\\]{}\",:0-9a-z.eE+\\- \\\\u]{0,40}") {
             let serde: Result<Value, _> = serde_json::from_str(&s);
             let ours = Node::parse(s.as_bytes());
+            proptest::prop_assert_eq!(Node::validate(s.as_bytes()), serde.is_ok());
             match serde {
                 Ok(v) => {
                     let n = ours.expect("serde_json accepted it");
@@ -799,12 +957,22 @@ mod tests {
                 }
                 let serde: Result<Value, _> = serde_json::from_slice(&raw);
                 let ours = Node::parse(&raw);
+                // Containers under `a` and `k` built at once, into a recycled vector.
+                let eager = ["a".to_owned(), "k".to_owned()];
+                let spare = recycle(Node::parse(b"{\"x\":1}").map_or_else(|_| Vec::new(), |n| match n {
+                    Node::Obj(e) => e,
+                    _ => Vec::new(),
+                }));
+                let built = Node::parse_eager(&raw, &eager, spare);
+                proptest::prop_assert_eq!(Node::validate(&raw), serde.is_ok());
                 match serde {
                     Ok(v) => {
                         let n = ours.expect("serde_json accepted it");
-                        proptest::prop_assert_eq!(n.to_value(), v);
+                        proptest::prop_assert_eq!(n.to_value(), v.clone());
+                        let b = built.expect("serde_json accepted it");
+                        proptest::prop_assert_eq!(b.to_value(), v);
                     }
-                    Err(_) => proptest::prop_assert!(ours.is_err()),
+                    Err(_) => proptest::prop_assert!(ours.is_err() && built.is_err()),
                 }
             }
         }

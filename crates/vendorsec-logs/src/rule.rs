@@ -805,6 +805,32 @@ impl Rule {
         }
     }
 
+    /// The fields this rule (with its filters) reads: field names, their mapped
+    /// alternatives and `fieldref` targets.
+    #[must_use]
+    pub fn fields(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        for (_, s) in &self.searches {
+            let conds: Vec<&FieldCond> = match s {
+                Search::Map(c) => c.iter().collect(),
+                Search::AnyMap(ms) => ms.iter().flatten().collect(),
+                Search::Keywords(..) => Vec::new(),
+            };
+            for fc in conds {
+                out.push(fc.field.as_str());
+                out.extend(fc.alts.iter().map(String::as_str));
+                out.extend(fc.matchers.iter().filter_map(|m| match m {
+                    Matcher::FieldRef(f) => Some(f.as_str()),
+                    _ => None,
+                }));
+            }
+        }
+        for f in &self.filters {
+            out.extend(f.fields());
+        }
+        out
+    }
+
     /// Parse one rule file.
     ///
     /// # Errors
