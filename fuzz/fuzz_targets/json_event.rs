@@ -1,12 +1,26 @@
 //! Any bytes as one JSON event for the borrowed parser, which must accept exactly what
-//! serde_json accepts and build the same value (nested containers built on demand), and as a
-//! log for the reader (JSON lines in blocks, arrays, `{"Records": [...]}`): never panic.
+//! serde_json accepts and build the same value (nested containers built on demand or at
+//! once; its validator accepts the same), and as a log for the reader (JSON lines in blocks, arrays, `{"Records": [...]}`): never panic.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let ours = vendorsec_logs::node::Node::parse(data);
+    use vendorsec_logs::node::{Node, recycle};
+    let ours = Node::parse(data);
     let theirs = serde_json::from_slice::<serde_json::Value>(data);
     assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}", String::from_utf8_lossy(data));
+    // The validator (for records the prefilter skips) takes exactly the same texts.
+    assert_eq!(Node::validate(data), theirs.is_ok());
+    // Containers under a few usual keys built at once, into a recycled vector: the same.
+    let eager = ["a".to_owned(), "userIdentity".to_owned(), "requestParameters".to_owned()];
+    let spare = match Node::parse(br#"{"x":1,"y":2}"#) {
+        Ok(Node::Obj(entries)) => recycle(entries),
+        _ => Vec::new(),
+    };
+    let built = Node::parse_eager(data, &eager, spare);
+    assert_eq!(built.is_ok(), theirs.is_ok());
+    if let (Ok(n), Ok(b)) = (&ours, &built) {
+        assert_eq!(n.compact(), b.compact());
+    }
     if let (Ok(n), Ok(v)) = (ours, theirs) {
         // (Rules compare numbers as the text serde_json prints. serde_json's float parse
         // is not exact, and a value rebuilt from that text may differ from its own parse in

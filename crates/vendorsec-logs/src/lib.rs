@@ -323,14 +323,22 @@ pub struct Match {
 }
 
 /// A matched record, shared by the rules that matched it; its `Value` is built only when
-/// asked for (most matches of a noisy rule are only counted).
+/// asked for (most matches of a noisy rule are only counted). Its bytes stay in the batch it
+/// was read in (not copied): a match keeps that batch's buffer alive until it is dropped.
 #[derive(Debug)]
 struct Record {
-    raw: Vec<u8>,
+    batch: std::sync::Arc<source::Batch>,
+    index: usize,
     /// The event is `raw` itself, one line of JSON (no wrapper, nothing the adapter added).
     verbatim: bool,
     event_path: Option<std::sync::Arc<str>>,
     event: std::sync::OnceLock<std::sync::Arc<Value>>,
+}
+
+impl Record {
+    fn raw(&self) -> &[u8] {
+        self.batch.get(self.index).map_or(&[], |(_, raw)| raw)
+    }
 }
 
 /// An event's time and [`summary`].
@@ -367,7 +375,7 @@ impl Match {
     /// or a multi-line record): written as it is, it needs no parse or serialisation.
     #[must_use]
     pub fn verbatim(&self) -> Option<&[u8]> {
-        self.record.verbatim.then_some(self.record.raw.as_slice())
+        self.record.verbatim.then_some(self.record.raw())
     }
 
     /// What a finding shows of the event: its time and [`summary`] (from a borrowed parse:
@@ -378,7 +386,7 @@ impl Match {
         }
         let mut owned = None;
         match event_node(
-            &self.record.raw,
+            self.record.raw(),
             self.at,
             self.record.event_path.as_deref(),
             &[],
@@ -396,7 +404,7 @@ impl Match {
         self.record.event.get_or_init(|| {
             let mut owned = None;
             let ev = event_node(
-                &self.record.raw,
+                self.record.raw(),
                 self.at,
                 self.record.event_path.as_deref(),
                 &[],
@@ -678,15 +686,19 @@ impl<'r> Hunter<'r> {
         }
     }
 
-    /// Match one record (`candidates`: a buffer reused from record to record).
+    /// Match the record `index` of `batch` (`scratch`: buffers reused from record to
+    /// record).
     fn record(
         &self,
-        at: At,
-        raw: &[u8],
+        batch: &std::sync::Arc<source::Batch>,
+        index: usize,
         try_prefilter: bool,
         skipped: &std::sync::atomic::AtomicUsize,
         scratch: &mut Scratch,
     ) -> Outcome {
+        let Some((at, raw)) = batch.get(index) else {
+            return Ok((0, Vec::new()));
+        };
         if try_prefilter
             && let Some(pf) = &self.prefilter
             && raw.first() == Some(&b'{')
@@ -724,7 +736,8 @@ impl<'r> Hunter<'r> {
         // One shared record for every rule that matched it.
         let shared = std::sync::Arc::new(Record {
             verbatim: verbatim && memchr::memchr2(b'\n', b'\r', raw).is_none(),
-            raw: raw.to_vec(),
+            batch: batch.clone(),
+            index,
             event_path: self.path.clone(),
             event: std::sync::OnceLock::new(),
         });
@@ -743,7 +756,8 @@ impl<'r> Hunter<'r> {
 /// Run the rules over a log stream; with `event_path`, each record's event is the object at
 /// that path (records without it are skipped). Records are parsed and matched in parallel,
 /// batch by batch; matches and problems are reported in the order of the log. Returns the
-/// number of events.
+/// number of events. A [`Match`] refers to the batch its record was read in (up to a few
+/// MiB): keep what it says (a finding, its event), not the match itself.
 ///
 /// # Errors
 /// When the stream cannot be read at all.
@@ -801,7 +815,7 @@ pub fn hunt(
         };
         for piece in rx {
             let batch = match piece {
-                Piece::Batch(b) => b,
+                Piece::Batch(b) => std::sync::Arc::new(b),
                 Piece::Problem(p) => {
                     // (After the matches of the records read before it.)
                     if let Some(previous) = pending.take() {
@@ -823,9 +837,8 @@ pub fn hunt(
                 scope.spawn(|_| {
                     results = (0..records)
                         .into_par_iter()
-                        .filter_map(|i| batch.get(i))
-                        .map_init(Scratch::default, |scratch, (at, raw)| {
-                            hunter.record(at, raw, try_prefilter, &skipped, scratch)
+                        .map_init(Scratch::default, |scratch, i| {
+                            hunter.record(&batch, i, try_prefilter, &skipped, scratch)
                         })
                         .collect();
                 });
