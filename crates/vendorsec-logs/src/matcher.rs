@@ -29,6 +29,11 @@ pub enum Str {
     Glob(Regex),
 }
 
+/// `re` on `s`, when `s` has the literal every match contains.
+fn re_test(re: &Regex, needle: &Option<String>, s: &str) -> bool {
+    needle.as_ref().is_none_or(|n| s.contains(n.as_str())) && re.is_match(s)
+}
+
 /// A compiled value test on one field.
 #[derive(Debug, Clone)]
 pub enum Matcher {
@@ -36,7 +41,9 @@ pub enum Matcher {
         test: Str,
         cased: bool,
     },
-    Re(Regex),
+    /// A regular expression, and a literal that every match contains (tested first: a
+    /// substring search costs a fraction of a regex search's setup).
+    Re(Regex, Option<String>),
     Cidr(Net),
     Num(Cmp, f64),
     Exists(bool),
@@ -509,12 +516,14 @@ pub fn compile(modifiers: &[&str], values: &[Value]) -> Result<(Vec<Matcher>, bo
             } else {
                 format!("(?{flags}){text}")
             };
-            Matcher::Re(Regex::new(&pattern).map_err(|e| {
+            let re = Regex::new(&pattern).map_err(|e| {
                 format!(
                     "re `{text}`: {}",
                     e.to_string().lines().last().unwrap_or("")
                 )
-            })?)
+            })?;
+            let needle = crate::rule::regex_anchor(re.as_str());
+            Matcher::Re(re, needle)
         } else {
             let text = scalar_text(v)
                 .ok_or_else(|| format!("a value of type {} cannot be compared", kind_of(v)))?;
@@ -668,7 +677,7 @@ impl Matcher {
                     Matcher::Str { test, cased } => {
                         any_text(v, &mut |s| str_test(test, *cased, s), 0)
                     }
-                    Matcher::Re(re) => any_text(v, &mut |s| re.is_match(s), 0),
+                    Matcher::Re(re, needle) => any_text(v, &mut |s| re_test(re, needle, s), 0),
                     Matcher::Cidr(net) => any_text(
                         v,
                         &mut |s| s.trim().parse().is_ok_and(|ip| net.contains(ip)),
@@ -725,7 +734,7 @@ impl Matcher {
     pub fn test_text(&self, s: &str) -> bool {
         match self {
             Matcher::Str { test, cased } => str_test(test, *cased, s),
-            Matcher::Re(re) => re.is_match(s),
+            Matcher::Re(re, needle) => re_test(re, needle, s),
             _ => false,
         }
     }
@@ -815,6 +824,18 @@ mod tests {
             &["re", "i"],
             json!("^get"),
             Some(json!("GetBucketPolicy"))
+        ));
+        // The literal every match contains is tested first: the same answers.
+        let imds = json!(".+:assumed-role/aws:.+");
+        let arn = |s: &str| Some(json!(format!("arn:aws:sts::1:{s}")));
+        assert!(hit(&["re"], imds.clone(), arn("assumed-role/aws:x/i-1")));
+        assert!(!hit(&["re"], imds.clone(), arn("assumed-role/AWS:x/i-1")));
+        assert!(!hit(&["re"], imds.clone(), arn("assumed-role/aws:")));
+        assert!(hit(&["re", "i"], imds, arn("Assumed-Role/AWS:x")));
+        assert!(hit(
+            &["re", "i"],
+            json!("ab(c|d)ef"),
+            Some(json!("xABDEFx"))
         ));
         assert!(hit(&["cidr"], json!("10.0.0.0/8"), Some(json!("10.2.3.4"))));
         assert!(!hit(

@@ -508,7 +508,7 @@ fn matcher_anchor(m: &Matcher) -> Option<String> {
             | matcher::Str::EndsWith(v) => v.clone(),
             matcher::Str::Glob(re) => regex_anchor(re.as_str())?,
         },
-        Matcher::Re(re) => regex_anchor(re.as_str())?,
+        Matcher::Re(re, _) => regex_anchor(re.as_str())?,
         _ => return None,
     };
     let ok = lit.len() >= 3
@@ -520,7 +520,7 @@ fn matcher_anchor(m: &Matcher) -> Option<String> {
 
 /// The longest literal a regular expression's every match must contain (top-level
 /// concatenation only; case-insensitive patterns give none).
-fn regex_anchor(pattern: &str) -> Option<String> {
+pub(crate) fn regex_anchor(pattern: &str) -> Option<String> {
     use regex_syntax::hir::{Hir, HirKind};
     let hir = regex_syntax::ParserBuilder::new()
         .build()
