@@ -160,7 +160,16 @@ impl<'a> Node<'a> {
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&Node<'a>> {
         match self.resolved() {
-            Node::Obj(m) => m.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            // (Keys of one length often differ in the first byte: tested before `memcmp`.)
+            Node::Obj(m) => m
+                .iter()
+                .rev()
+                .find(|(k, _)| {
+                    k.len() == key.len()
+                        && k.as_bytes().first() == key.as_bytes().first()
+                        && **k == *key
+                })
+                .map(|(_, v)| v),
             _ => None,
         }
     }
