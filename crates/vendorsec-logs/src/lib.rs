@@ -384,38 +384,29 @@ impl Match {
         if let Some(v) = self.record.event.get() {
             return Brief::of(v.as_ref());
         }
-        let mut owned = None;
-        match event_node(
-            self.record.raw(),
-            self.at,
-            self.record.event_path.as_deref(),
-            &[],
-            Vec::new(),
-            &mut owned,
-        ) {
-            Ok(Some((n, _))) => Brief::of(&n),
-            _ => Brief::of(&Value::Null),
-        }
+        self.with_node(|n| n.map_or_else(|| Brief::of(&Value::Null), Brief::of))
     }
 
     /// The matched event.
     #[must_use]
     pub fn event(&self) -> &std::sync::Arc<Value> {
         self.record.event.get_or_init(|| {
-            let mut owned = None;
-            let ev = event_node(
-                self.record.raw(),
-                self.at,
-                self.record.event_path.as_deref(),
-                &[],
-                Vec::new(),
-                &mut owned,
-            );
-            std::sync::Arc::new(match ev {
-                Ok(Some((n, _))) => n.to_value(),
-                _ => Value::Null,
-            })
+            std::sync::Arc::new(self.with_node(|n| n.map_or(Value::Null, node::Node::to_value)))
         })
+    }
+
+    /// `f` on a borrowed parse of the matched event (`None` if the record has none).
+    fn with_node<T>(&self, f: impl FnOnce(Option<&node::Node<'_>>) -> T) -> T {
+        let mut owned = None;
+        let ev = event_node(
+            self.record.raw(),
+            self.at,
+            self.record.event_path.as_deref(),
+            &[],
+            Vec::new(),
+            &mut owned,
+        );
+        f(ev.ok().flatten().as_ref().map(|(n, _)| n))
     }
 }
 
