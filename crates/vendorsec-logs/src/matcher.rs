@@ -942,6 +942,21 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The literal tested before a regular expression never changes its answer: random
+        /// patterns (groups, alternations, repetitions, classes, flags) on random values.
+        #[test]
+        fn the_regex_gate_never_changes_an_answer(
+            pattern in "(\\(\\?i\\))?[aAb:.|()?*+\\[\\]k]{0,12}",
+            values in proptest::collection::vec("[aAb:kK\u{212a}]{0,12}", 1..6),
+        ) {
+            if let Ok(re) = Regex::new(&pattern) {
+                let needle = crate::rule::regex_anchor(re.as_str());
+                for s in &values {
+                    proptest::prop_assert_eq!(re_test(&re, &needle, s), re.is_match(s), "{:?} {:?} {:?}", pattern, needle, s);
+                }
+            }
+        }
+
         #[test]
         fn any_value_compiles_or_is_refused(v in "\\PC{0,40}", mods in proptest::collection::vec(proptest::sample::select(MODIFIERS.to_vec()), 0..3)) {
             if let Ok((ms, _)) = compile(&mods, &[json!(v.clone())]) {
