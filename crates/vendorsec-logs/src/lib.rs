@@ -586,8 +586,8 @@ struct Scratch {
 /// Literals one of which must occur (ASCII case aside) in a record that can match.
 enum Prefilter {
     /// Vectorised search (Teddy) for the literals in the record lowered to ASCII lower
-    /// case: a few bytes an instruction, where the automaton below needs about 14
-    /// instructions a byte.
+    /// case: about 4 instructions a byte with the lowering, where the automaton below
+    /// needs about 14.
     Packed(aho_corasick::packed::Searcher),
     /// For more literals than the packed search takes, or a processor without its
     /// instructions.

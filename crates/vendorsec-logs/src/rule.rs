@@ -508,7 +508,7 @@ fn matcher_anchor(m: &Matcher) -> Option<String> {
             | matcher::Str::EndsWith(v) => v.clone(),
             matcher::Str::Glob(re) => regex_anchor(re.as_str())?,
         },
-        Matcher::Re(re, _) => regex_anchor(re.as_str())?,
+        Matcher::Re(_, needle) => needle.clone()?,
         _ => return None,
     };
     let ok = lit.len() >= 3
