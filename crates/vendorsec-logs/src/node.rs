@@ -59,7 +59,7 @@ impl<'a> Node<'a> {
         eager: &[String],
         spare: Entries<'a>,
     ) -> Result<Node<'a>, Invalid> {
-        let text = std::str::from_utf8(raw).map_err(|_| Invalid)?;
+        let text = simdutf8::basic::from_utf8(raw).map_err(|_| Invalid)?;
         let mut p = Parser {
             s: text,
             i: 0,
@@ -80,7 +80,7 @@ impl<'a> Node<'a> {
     /// without building anything.
     #[must_use]
     pub fn validate(raw: &[u8]) -> bool {
-        let Ok(text) = std::str::from_utf8(raw) else {
+        let Ok(text) = simdutf8::basic::from_utf8(raw) else {
             return false;
         };
         let mut p = Parser {
