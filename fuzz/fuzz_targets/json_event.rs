@@ -1,10 +1,10 @@
 //! Any bytes as one JSON event for the borrowed parser, which must accept exactly what
 //! serde_json accepts and build the same value (nested containers built on demand or at
-//! once; its validator accepts the same), and as a log for the reader (JSON lines in blocks, arrays, `{"Records": [...]}`): never panic.
+//! once, or only some of its top-level members; its validator accepts the same), and as a log for the reader (JSON lines in blocks, arrays, `{"Records": [...]}`): never panic.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    use vendorsec_logs::node::{Node, recycle};
+    use vendorsec_logs::node::{KeySet, Node, recycle};
     let ours = Node::parse(data);
     let theirs = serde_json::from_slice::<serde_json::Value>(data);
     assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}", String::from_utf8_lossy(data));
@@ -16,10 +16,21 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         Ok(Node::Obj(entries)) => recycle(entries),
         _ => Vec::new(),
     };
-    let built = Node::parse_eager(data, &eager, spare);
+    let built = Node::parse_eager(data, &eager, None, spare);
     assert_eq!(built.is_ok(), theirs.is_ok());
     if let (Ok(n), Ok(b)) = (&ours, &built) {
         assert_eq!(n.compact(), b.compact());
+    }
+    // Only a few top-level keys kept (the others validated, not built): the same texts
+    // taken, and the kept members the same.
+    let keys = ["a", "userIdentity", "eventName", "x"];
+    let keep = KeySet::new(keys);
+    let kept = Node::parse_eager(data, &eager, Some(&keep), Vec::new());
+    assert_eq!(kept.is_ok(), theirs.is_ok());
+    if let (Ok(n), Ok(k)) = (&ours, &kept) {
+        for key in keys {
+            assert_eq!(n.get(key).map(Node::compact), k.get(key).map(Node::compact));
+        }
     }
     if let (Ok(n), Ok(v)) = (ours, theirs) {
         // (Rules compare numbers as the text serde_json prints. serde_json's float parse

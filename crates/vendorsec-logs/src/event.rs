@@ -31,6 +31,29 @@ fn field_at<'a, D: Doc>(v: &'a D, name: &str, depth: usize) -> Option<&'a D> {
     None
 }
 
+/// The top-level keys [`product`] and [`normalise`] read.
+pub const SHAPE_KEYS: [&str; 19] = [
+    "eventSource",
+    "eventName",
+    "userIdentity",
+    "eventVersion",
+    "protoPayload",
+    "logName",
+    "eventType",
+    "eventtype",
+    "actor",
+    "published",
+    "outcome",
+    "auditType",
+    "type",
+    "author",
+    "action",
+    "@timestamp",
+    "org",
+    "repo",
+    "attributes",
+];
+
 /// The product an event comes from, by its shape: `aws` (CloudTrail), `github`, `okta`,
 /// `gcp`, `bitbucket`, `atlassian` (organisation audit log), or `None`.
 #[must_use]
@@ -134,6 +157,43 @@ mod tests {
         assert_eq!(field(&e, "a.e.g"), Some(&json!(5)));
         assert_eq!(field(&e, "A.b"), None);
         assert_eq!(field(&e, "a.x"), None);
+    }
+
+    /// Every shape [`product`] and [`normalise`] tell apart, each by the fewest keys it
+    /// takes: with only [`SHAPE_KEYS`] kept, the same product and the same normalisation.
+    #[test]
+    fn the_shape_keys_are_all_that_product_and_normalise_read() {
+        let keep = crate::node::KeySet::new(SHAPE_KEYS);
+        for v in [
+            json!({"eventSource": "s", "eventName": "n", "userIdentity": {}, "x": 1}),
+            json!({"eventSource": "s", "eventName": "n", "eventVersion": "1.08", "x": 1}),
+            json!({"protoPayload": {}, "x": 1}),
+            json!({"logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity", "x": 1}),
+            json!({"eventType": "user.session.start", "actor": {}, "published": "t", "x": 1}),
+            json!({"eventtype": "user.session.start", "actor": {}, "outcome": {}, "x": 1}),
+            json!({"auditType": {"action": "a"}, "x": 1}),
+            json!({"type": {"category": "c", "action": "a"}, "author": {"name": "n"}, "x": 1}),
+            json!({"action": "org.add_member", "actor": "a", "x": 1}),
+            json!({"action": "repo.create", "@timestamp": 1, "x": 1}),
+            json!({"action": "repo.create", "org": "o", "x": 1}),
+            json!({"action": "repo.create", "repo": "o/r", "x": 1}),
+            json!({"action": "a", "actor": "a", "attributes": {}, "x": 1}),
+            json!({"attributes": {"action": "user_login"}, "x": 1}),
+            json!({"type": "events", "x": 1}),
+            json!({"x": 1}),
+        ] {
+            let raw = v.to_string();
+            let mut full = Node::parse(raw.as_bytes()).unwrap();
+            let mut kept =
+                Node::parse_eager(raw.as_bytes(), &[], Some(&keep), Vec::new()).unwrap();
+            assert!(kept.get("x").is_none());
+            assert_eq!(product(&full), product(&kept), "{v}");
+            assert_eq!(normalise(&mut full), normalise(&mut kept), "{v}");
+            assert_eq!(
+                full.get("auditType").map(Node::compact),
+                kept.get("auditType").map(Node::compact)
+            );
+        }
     }
 
     #[test]

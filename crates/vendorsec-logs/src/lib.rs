@@ -403,6 +403,7 @@ impl Match {
             self.at,
             self.record.event_path.as_deref(),
             &[],
+            None,
             Vec::new(),
             &mut owned,
         );
@@ -420,10 +421,11 @@ fn event_node<'a>(
     at: At,
     event_path: Option<&str>,
     eager: &[String],
+    keep: Option<&node::KeySet>,
     spare: node::Entries<'a>,
     owned: &'a mut Option<Value>,
 ) -> Result<Option<(node::Node<'a>, bool)>, Problem> {
-    let (root, mut verbatim) = match node::Node::parse_eager(raw, eager, spare) {
+    let (root, mut verbatim) = match node::Node::parse_eager(raw, eager, keep, spare) {
         Ok(n @ node::Node::Obj(_)) => (n, event_path.is_none()),
         _ => (
             node::Node::from_value(owned.insert(source::parse(at, raw)?)),
@@ -671,6 +673,10 @@ struct Hunter<'r> {
     /// Top-level keys whose containers the rules that see every event read into: built
     /// while the record is parsed (see [`node::Node::parse_eager`]).
     eager: Vec<String>,
+    /// The top-level keys anything here reads (the rules' fields, the shape of each
+    /// product): a record's other members are validated, not built. `None` (all kept) for
+    /// keyword rules, which read every value, and under a wrapper (`event_path`).
+    keep: Option<node::KeySet>,
 }
 
 impl<'r> Hunter<'r> {
@@ -691,10 +697,21 @@ impl<'r> Hunter<'r> {
                 }
             }
         }
+        let keep =
+            (event_path.is_none() && !rules.iter().any(Rule::reads_every_value)).then(|| {
+                let mut keys: Vec<&str> = event::SHAPE_KEYS.to_vec();
+                for f in rules.iter().flat_map(Rule::fields) {
+                    // A dotted name is tried as one key, then by its prefixes.
+                    keys.push(f);
+                    keys.extend(f.match_indices('.').map(|(at, _)| &f[..at]));
+                }
+                node::KeySet::new(keys)
+            });
         Hunter {
             rules,
             index,
             eager,
+            keep,
             prefilter,
             event_path,
             path: event_path.map(std::sync::Arc::from),
@@ -728,8 +745,15 @@ impl<'r> Hunter<'r> {
         }
         let mut owned = None;
         let spare = node::recycle(std::mem::take(&mut scratch.entries));
-        let Some((ev, verbatim)) =
-            event_node(raw, at, self.event_path, &self.eager, spare, &mut owned)?
+        let Some((ev, verbatim)) = event_node(
+            raw,
+            at,
+            self.event_path,
+            &self.eager,
+            self.keep.as_ref(),
+            spare,
+            &mut owned,
+        )?
         else {
             return Ok((0, Vec::new()));
         };
@@ -1121,6 +1145,61 @@ pub fn open(path: &Path) -> std::io::Result<Box<dyn Read + Send>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Hunting with only the top-level keys the rules read gives the matches (and the
+    /// problems) of hunting with every key, on every sample log in shared: all SigmaHQ rules
+    /// but the keyword ones (which keep every key), and the built-in pack.
+    #[test]
+    fn keeping_only_the_keys_rules_read_changes_no_outcome() {
+        let shared = std::env::var_os("VENDORSEC_SHARED_DATA").map_or_else(
+            || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")),
+            PathBuf::from,
+        );
+        let mut rules = load(&[shared.join("logs/sigma-rules/rules")]).rules;
+        rules.extend(pack::builtin().rules);
+        rules.retain(|r| !r.reads_every_value());
+        let keep = Hunter::new(&rules, None);
+        assert!(keep.keep.is_some());
+        let mut all = Hunter::new(&rules, None);
+        all.keep = None;
+        let mut files = Vec::new();
+        for dir in [
+            "logs/samples/panther-tests",
+            "logs/samples/stratus-cloudtrail",
+        ] {
+            for e in std::fs::read_dir(shared.join(dir)).unwrap().flatten() {
+                if e.path()
+                    .extension()
+                    .is_some_and(|x| x == "json" || x == "jsonl")
+                {
+                    files.push(e.path());
+                }
+            }
+        }
+        assert!(files.len() >= 20);
+        let skipped = std::sync::atomic::AtomicUsize::new(0);
+        let (mut records, mut matched) = (0, 0);
+        let outcome =
+            |o: Outcome| o.map(|(n, ms)| (n, ms.iter().map(|m| m.rule).collect::<Vec<_>>()));
+        for f in &files {
+            let mut batches = Vec::new();
+            source::read_raw(open(f).unwrap(), &mut |b| batches.push(b), &mut |_| {}).unwrap();
+            for b in batches.into_iter().map(std::sync::Arc::new) {
+                for i in 0..b.len() {
+                    let (mut s1, mut s2) = (Scratch::default(), Scratch::default());
+                    let kept = outcome(keep.record(&b, i, false, &skipped, &mut s1));
+                    let every = outcome(all.record(&b, i, false, &skipped, &mut s2));
+                    assert_eq!(kept, every, "{} record {i}", f.display());
+                    records += 1;
+                    matched += usize::from(every.is_ok_and(|(_, m)| !m.is_empty()));
+                }
+            }
+        }
+        assert!(
+            records > 1000 && matched > 50,
+            "{records} records, {matched} matched"
+        );
+    }
 
     #[test]
     fn the_value_map_ignores_ascii_case_and_lowers_the_rest() {

@@ -664,6 +664,16 @@ fn str_test(t: &Str, cased: bool, s: &str) -> bool {
 }
 
 impl Matcher {
+    /// The field a `fieldref` compares with (under `neq` too).
+    #[must_use]
+    pub fn field_ref(&self) -> Option<&str> {
+        match self {
+            Matcher::FieldRef(f) => Some(f),
+            Matcher::Not(m) => m.field_ref(),
+            _ => None,
+        }
+    }
+
     /// Test a field's value (`None`: the field is absent); `event` for `fieldref`.
     #[must_use]
     pub fn test(&self, value: Option<&Node<'_>>, event: &Node<'_>) -> bool {

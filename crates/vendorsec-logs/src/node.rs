@@ -43,20 +43,23 @@ impl<'a> Node<'a> {
     /// # Errors
     /// [`Invalid`] when the text is not JSON (invalid UTF-8 included).
     pub fn parse(raw: &'a [u8]) -> Result<Node<'a>, Invalid> {
-        Node::parse_eager(raw, &[], Vec::new())
+        Node::parse_eager(raw, &[], None, Vec::new())
     }
 
     /// [`Node::parse`], building the containers under the top-level keys `eager` at once
     /// (keys whose contents will be read anyway: building a container while it is validated
     /// reads it once, where validating it and building it later reads it twice). A
     /// top-level object's entries go into `spare` (an empty vector [`recycle`]d from the
-    /// previous record, so that its room is not allocated again).
+    /// previous record, so that its room is not allocated again). With `keep`, a top-level
+    /// object keeps only the members whose keys it has: the others are validated, not built
+    /// (members nobody will read cost a slot to fill, to search past and to free).
     ///
     /// # Errors
     /// [`Invalid`] when the text is not JSON (invalid UTF-8 included).
     pub fn parse_eager(
         raw: &'a [u8],
         eager: &[String],
+        keep: Option<&KeySet>,
         spare: Entries<'a>,
     ) -> Result<Node<'a>, Invalid> {
         let text = simdutf8::basic::from_utf8(raw).map_err(|_| Invalid)?;
@@ -66,6 +69,7 @@ impl<'a> Node<'a> {
             trusted: false,
             plain: plain(raw),
             eager,
+            keep,
             spare,
         };
         let v = p.value(0, true)?;
@@ -89,6 +93,7 @@ impl<'a> Node<'a> {
             trusted: false,
             plain: plain(raw),
             eager: &[],
+            keep: None,
             spare: Vec::new(),
         };
         if p.skip(0).is_err() {
@@ -110,6 +115,7 @@ impl<'a> Node<'a> {
                     trusted: true,
                     plain: plain(text.as_bytes()),
                     eager: &[],
+                    keep: None,
                     spare: Vec::new(),
                 };
                 Box::new(p.value(0, true).unwrap_or(Node::Null))
@@ -242,6 +248,56 @@ impl<'a> Node<'a> {
 /// An object's entries.
 pub type Entries<'a> = Vec<(Cow<'a, str>, Node<'a>)>;
 
+/// A set of object keys, tested as each key of a record is read: a key is looked for only
+/// among those of its bucket (by length, first and last byte; most buckets are empty).
+#[derive(Debug, Clone)]
+pub struct KeySet {
+    buckets: Vec<Vec<Box<str>>>,
+}
+
+impl KeySet {
+    const BUCKETS: usize = 256;
+
+    #[must_use]
+    pub fn new<'k>(keys: impl IntoIterator<Item = &'k str>) -> KeySet {
+        let mut buckets = vec![Vec::new(); Self::BUCKETS];
+        for k in keys {
+            let b: &mut Vec<Box<str>> = &mut buckets[Self::bucket(k)];
+            if !b.iter().any(|x| **x == *k) {
+                b.push(k.into());
+            }
+        }
+        KeySet { buckets }
+    }
+
+    fn bucket(k: &str) -> usize {
+        let b = k.as_bytes();
+        let first = usize::from(b.first().copied().unwrap_or(0));
+        let last = usize::from(b.last().copied().unwrap_or(0));
+        (b.len().wrapping_mul(37) ^ first.wrapping_mul(7) ^ last) % Self::BUCKETS
+    }
+
+    #[must_use]
+    #[inline]
+    pub fn contains(&self, k: &str) -> bool {
+        self.buckets
+            .get(Self::bucket(k))
+            .is_some_and(|b| b.iter().any(|x| same(x.as_bytes(), k.as_bytes())))
+    }
+}
+
+/// Whether `a` and `b` are equal, eight bytes at a time (keys are short: a call to
+/// `memcmp` cost more than the comparison).
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (ca, ra) = a.as_chunks::<8>();
+    let (cb, rb) = b.as_chunks::<8>();
+    ca.iter().zip(cb).all(|(x, y)| x == y) && ra == rb
+}
+
 /// `entries` emptied, for another record's text: the same allocation (an in-place
 /// `collect`, as the element types differ only in lifetime).
 #[must_use]
@@ -313,6 +369,8 @@ struct Parser<'a, 'e> {
     i: usize,
     /// Top-level keys whose containers are built at once (see [`Node::parse_eager`]).
     eager: &'e [String],
+    /// The top-level keys kept (see [`Node::parse_eager`]); all when `None`.
+    keep: Option<&'e KeySet>,
     /// The text has no `\\` and no control character: a string ends at the next `"`.
     plain: bool,
     /// Room for the top-level object's entries.
@@ -320,6 +378,14 @@ struct Parser<'a, 'e> {
     /// The text was validated already (a [`Node::Lazy`] being built): nested containers
     /// are only delimited, not validated again.
     trusted: bool,
+}
+
+/// `v` into an entry's `slot`, which holds [`Node::Null`]: nothing to drop, but the
+/// compiler cannot tell, and called the destructor for every member.
+#[inline(always)]
+fn put<'a>(slot: &mut Node<'a>, v: Node<'a>) {
+    debug_assert!(slot.is_null());
+    std::mem::forget(std::mem::replace(slot, v));
 }
 
 /// Room for the members of the container being built: at the top, a CloudTrail record has
@@ -473,16 +539,7 @@ impl<'a> Parser<'a, '_> {
         }
         // Below the top, a container is only validated here and built when looked into.
         if !build && matches!(c, b'{' | b'[') {
-            let start = self.i;
-            if self.trusted {
-                self.i += container_len(&self.s.as_bytes()[start..]).ok_or(Invalid)?;
-            } else {
-                self.skip(depth)?;
-            }
-            return Ok(Node::Lazy(
-                &self.s[start..self.i],
-                std::cell::OnceCell::new(),
-            ));
+            return self.lazy(depth);
         }
         match c {
             b'{' => {
@@ -509,14 +566,43 @@ impl<'a> Parser<'a, '_> {
                     }
                     self.i += 1;
                     self.ws();
-                    // Most values are strings: read here, without a call.
-                    let v = if self.peek() == Some(b'"') {
-                        Node::Str(self.string()?)
+                    if depth == 0
+                        && let Some(keep) = self.keep
+                        && !keep.contains(&k)
+                    {
+                        if self.peek() == Some(b'"') {
+                            self.skip_string()?;
+                        } else {
+                            self.skip(1)?;
+                        }
                     } else {
-                        let eager = depth == 0 && self.eager.iter().any(|e| *e == k);
-                        self.value(depth + 1, eager)?
-                    };
-                    entries.push((k, v));
+                        // The value is written into its entry where it is read (a value moved
+                        // into an entry was copied through the stack in pieces that stalled the
+                        // store buffer on every member), and read without a call but for numbers
+                        // and containers built at once.
+                        let c = self.peek();
+                        let eager = depth == 0
+                            && matches!(c, Some(b'{' | b'['))
+                            && self.eager.iter().any(|e| *e == k);
+                        entries.push((k, Node::Null));
+                        let Some((_, slot)) = entries.last_mut() else {
+                            return Err(Invalid);
+                        };
+                        match c {
+                            Some(b'"') => put(slot, Node::Str(self.string()?)),
+                            Some(b'{' | b'[') if !eager => put(slot, self.lazy(depth + 1)?),
+                            Some(b't') => {
+                                self.word("true")?;
+                                put(slot, Node::Bool(true));
+                            }
+                            Some(b'f') => {
+                                self.word("false")?;
+                                put(slot, Node::Bool(false));
+                            }
+                            Some(b'n') => self.word("null")?,
+                            _ => put(slot, self.value(depth + 1, eager)?),
+                        }
+                    }
                     self.ws();
                     match self.peek() {
                         Some(b',') => self.i += 1,
@@ -557,6 +643,25 @@ impl<'a> Parser<'a, '_> {
             b'-' | b'0'..=b'9' => self.number(),
             _ => Err(Invalid),
         }
+    }
+
+    /// A container at `{` or `[`, at `depth`, validated (only delimited when trusted) and
+    /// left to be built when first looked into.
+    #[inline(always)]
+    fn lazy(&mut self, depth: usize) -> Result<Node<'a>, Invalid> {
+        if depth + 1 >= MAX_DEPTH {
+            return Err(Invalid);
+        }
+        let start = self.i;
+        if self.trusted {
+            self.i += container_len(&self.s.as_bytes()[start..]).ok_or(Invalid)?;
+        } else {
+            self.skip(depth)?;
+        }
+        Ok(Node::Lazy(
+            &self.s[start..self.i],
+            std::cell::OnceCell::new(),
+        ))
     }
 
     /// Validate one value without building it (a container, with everything inside). One
@@ -637,7 +742,17 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn word(&mut self, word: &str) -> Result<(), Invalid> {
-        self.lit(word, Node::Null).map(|_| ())
+        if self
+            .s
+            .as_bytes()
+            .get(self.i..)
+            .is_some_and(|rest| rest.starts_with(word.as_bytes()))
+        {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(Invalid)
+        }
     }
 
     /// Validate a string at `"` (copied only if it has escapes, which is rare).
@@ -912,6 +1027,32 @@ mod tests {
     }
 
     #[test]
+    fn members_not_kept_are_validated_not_built() {
+        let keep = KeySet::new(["a.b", "a", "x"]);
+        assert!(keep.contains("a.b") && keep.contains("x") && !keep.contains("b"));
+        let raw = br#"{"s":"t","n":-1.5e3,"t":true,"f":false,"z":null,"o":{"p":[1]},"l":[{}],"a":{"b":2},"x":"y"}"#;
+        let n = Node::parse_eager(raw, &[], Some(&keep), Vec::new()).unwrap();
+        assert_eq!(n.to_value(), serde_json::json!({"a": {"b": 2}, "x": "y"}));
+        // A member that is not kept is still checked: bad JSON in it is refused.
+        for bad in [
+            &br#"{"s":"t\q","x":1}"#[..],
+            br#"{"o":{"p":[1},"x":1}"#,
+            br#"{"n":01,"x":1}"#,
+            br#"{"t":tru,"x":1}"#,
+            b"{\"s\":\"\x01\",\"x\":1}",
+            b"{\"s\":\"\xff\",\"x\":1}",
+        ] {
+            assert!(Node::parse_eager(bad, &[], Some(&keep), Vec::new()).is_err());
+        }
+        // Below the top, every member is kept.
+        let nested = Node::parse_eager(br#"{"a":{"q":1}}"#, &["a".into()], Some(&keep), Vec::new());
+        assert_eq!(
+            nested.unwrap().to_value(),
+            serde_json::json!({"a": {"q": 1}})
+        );
+    }
+
+    #[test]
     fn recycled_entries_keep_their_room() {
         let n = Node::parse(br#"{"a":1,"b":"x"}"#).unwrap();
         let Node::Obj(entries) = n else {
@@ -921,7 +1062,7 @@ mod tests {
         let spare: Entries<'_> = recycle(entries);
         assert!(spare.is_empty());
         assert_eq!(spare.capacity(), room);
-        let again = Node::parse_eager(br#"{"c":[1]}"#, &[], spare).unwrap();
+        let again = Node::parse_eager(br#"{"c":[1]}"#, &[], None, spare).unwrap();
         assert_eq!(again.compact(), r#"{"c":[1]}"#);
     }
 
@@ -972,14 +1113,20 @@ mod tests {
                     Node::Obj(e) => e,
                     _ => Vec::new(),
                 }));
-                let built = Node::parse_eager(&raw, &eager, spare);
+                // Only `a` and `n` kept at the top (`k` validated, not built).
+                let keep = KeySet::new(["a", "n"]);
+                let built = Node::parse_eager(&raw, &eager, Some(&keep), spare);
                 proptest::prop_assert_eq!(Node::validate(&raw), serde.is_ok());
                 match serde {
                     Ok(v) => {
                         let n = ours.expect("serde_json accepted it");
                         proptest::prop_assert_eq!(n.to_value(), v.clone());
                         let b = built.expect("serde_json accepted it");
-                        proptest::prop_assert_eq!(b.to_value(), v);
+                        let mut kept = v;
+                        if let Value::Object(m) = &mut kept {
+                            m.retain(|k, _| k == "a" || k == "n");
+                        }
+                        proptest::prop_assert_eq!(b.to_value(), kept);
                     }
                     Err(_) => proptest::prop_assert!(ours.is_err() && built.is_err()),
                 }

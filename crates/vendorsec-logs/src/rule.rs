@@ -819,16 +819,23 @@ impl Rule {
             for fc in conds {
                 out.push(fc.field.as_str());
                 out.extend(fc.alts.iter().map(String::as_str));
-                out.extend(fc.matchers.iter().filter_map(|m| match m {
-                    Matcher::FieldRef(f) => Some(f.as_str()),
-                    _ => None,
-                }));
+                out.extend(fc.matchers.iter().filter_map(Matcher::field_ref));
             }
         }
         for f in &self.filters {
             out.extend(f.fields());
         }
         out
+    }
+
+    /// Whether the rule (or one of its filters) reads every value of an event: keywords.
+    #[must_use]
+    pub fn reads_every_value(&self) -> bool {
+        self.searches.iter().any(|(_, s)| match s {
+            Search::Keywords(..) => true,
+            Search::Map(c) => c.iter().any(|fc| fc.field.is_empty()),
+            Search::AnyMap(ms) => ms.iter().flatten().any(|fc| fc.field.is_empty()),
+        }) || self.filters.iter().any(Rule::reads_every_value)
     }
 
     /// Parse one rule file.
