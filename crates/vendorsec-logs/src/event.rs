@@ -184,8 +184,7 @@ mod tests {
         ] {
             let raw = v.to_string();
             let mut full = Node::parse(raw.as_bytes()).unwrap();
-            let mut kept =
-                Node::parse_eager(raw.as_bytes(), &[], Some(&keep), Vec::new()).unwrap();
+            let mut kept = Node::parse_eager(raw.as_bytes(), &[], Some(&keep), Vec::new()).unwrap();
             assert!(kept.get("x").is_none());
             assert_eq!(product(&full), product(&kept), "{v}");
             assert_eq!(normalise(&mut full), normalise(&mut kept), "{v}");

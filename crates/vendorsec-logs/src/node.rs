@@ -249,27 +249,40 @@ impl<'a> Node<'a> {
 pub type Entries<'a> = Vec<(Cow<'a, str>, Node<'a>)>;
 
 /// A set of object keys, tested as each key of a record is read: a key is looked for only
-/// among those of its bucket (by length, first and last byte; most buckets are empty).
+/// among those of its bucket (by length, first and last byte; most buckets are empty). The
+/// buckets are ranges of one vector, so that an empty one is told by a small table.
 #[derive(Debug, Clone)]
 pub struct KeySet {
-    buckets: Vec<Vec<Box<str>>>,
+    /// Where each bucket's keys start in `keys` (the next bucket's start ends them).
+    starts: Vec<u16>,
+    keys: Vec<Box<str>>,
 }
 
 impl KeySet {
     const BUCKETS: usize = 256;
 
+    /// The set of `keys` (at most 65,535 different ones are kept; more make no sense).
     #[must_use]
     pub fn new<'k>(keys: impl IntoIterator<Item = &'k str>) -> KeySet {
-        let mut buckets = vec![Vec::new(); Self::BUCKETS];
-        for k in keys {
-            let b: &mut Vec<Box<str>> = &mut buckets[Self::bucket(k)];
-            if !b.iter().any(|x| **x == *k) {
-                b.push(k.into());
+        let mut all: Vec<(usize, &str)> = keys.into_iter().map(|k| (Self::bucket(k), k)).collect();
+        all.sort_unstable();
+        all.dedup();
+        all.truncate(usize::from(u16::MAX));
+        let mut starts = Vec::with_capacity(Self::BUCKETS + 1);
+        let mut at = 0;
+        for b in 0..=Self::BUCKETS {
+            while all.get(at).is_some_and(|(x, _)| *x < b) {
+                at += 1;
             }
+            starts.push(u16::try_from(at).unwrap_or(u16::MAX));
         }
-        KeySet { buckets }
+        KeySet {
+            starts,
+            keys: all.into_iter().map(|(_, k)| k.into()).collect(),
+        }
     }
 
+    #[inline(always)]
     fn bucket(k: &str) -> usize {
         let b = k.as_bytes();
         let first = usize::from(b.first().copied().unwrap_or(0));
@@ -278,11 +291,17 @@ impl KeySet {
     }
 
     #[must_use]
-    #[inline]
+    #[inline(always)]
     pub fn contains(&self, k: &str) -> bool {
-        self.buckets
-            .get(Self::bucket(k))
-            .is_some_and(|b| b.iter().any(|x| same(x.as_bytes(), k.as_bytes())))
+        let i = Self::bucket(k);
+        let (Some(&a), Some(&b)) = (self.starts.get(i), self.starts.get(i + 1)) else {
+            return false;
+        };
+        a != b
+            && self
+                .keys
+                .get(usize::from(a)..usize::from(b))
+                .is_some_and(|ks| ks.iter().any(|x| same(x.as_bytes(), k.as_bytes())))
     }
 }
 
@@ -1130,6 +1149,20 @@ mod tests {
                     }
                     Err(_) => proptest::prop_assert!(ours.is_err() && built.is_err()),
                 }
+            }
+        }
+
+        /// The key set answers as a set of strings does (keys sharing buckets, the empty
+        /// key, non-ASCII).
+        #[test]
+        fn key_sets_answer_as_sets_do(
+            keys in proptest::collection::vec("[a-cé.]{0,12}", 0..300),
+            probes in proptest::collection::vec("[a-cé.]{0,12}", 0..50),
+        ) {
+            let set = KeySet::new(keys.iter().map(String::as_str));
+            let reference: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
+            for p in probes.iter().chain(keys.iter()) {
+                proptest::prop_assert_eq!(set.contains(p), reference.contains(p.as_str()), "{}", p);
             }
         }
 
