@@ -254,27 +254,26 @@ pub type Entries<'a> = Vec<(Cow<'a, str>, Node<'a>)>;
 #[derive(Debug, Clone)]
 pub struct KeySet {
     /// Where each bucket's keys start in `keys` (the next bucket's start ends them).
-    starts: Vec<u16>,
+    starts: Vec<u32>,
     keys: Vec<Box<str>>,
 }
 
 impl KeySet {
     const BUCKETS: usize = 256;
 
-    /// The set of `keys` (at most 65,535 different ones are kept; more make no sense).
     #[must_use]
     pub fn new<'k>(keys: impl IntoIterator<Item = &'k str>) -> KeySet {
         let mut all: Vec<(usize, &str)> = keys.into_iter().map(|k| (Self::bucket(k), k)).collect();
         all.sort_unstable();
         all.dedup();
-        all.truncate(usize::from(u16::MAX));
         let mut starts = Vec::with_capacity(Self::BUCKETS + 1);
         let mut at = 0;
         for b in 0..=Self::BUCKETS {
             while all.get(at).is_some_and(|(x, _)| *x < b) {
                 at += 1;
             }
-            starts.push(u16::try_from(at).unwrap_or(u16::MAX));
+            // (A set of more than 4 billion keys is not made: the rules are in memory.)
+            starts.push(u32::try_from(at).unwrap_or(u32::MAX));
         }
         KeySet {
             starts,
@@ -300,7 +299,7 @@ impl KeySet {
         a != b
             && self
                 .keys
-                .get(usize::from(a)..usize::from(b))
+                .get(a as usize..b as usize)
                 .is_some_and(|ks| ks.iter().any(|x| same(x.as_bytes(), k.as_bytes())))
     }
 }
