@@ -638,8 +638,10 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     // Findings kept per rule and log: beyond the cap they are counted (memory stays flat in
     // the size of the logs; --matches still gets every one).
     const CAP: u64 = 1_000;
-    let mut per_rule: std::collections::HashMap<(usize, usize), u64> =
-        std::collections::HashMap::new();
+    // (Matches of each rule in the log being read, by rule index: a counter per match, where
+    // a hash map cost a hash each; and the rules past the cap, log by log, in order.)
+    let mut per_rule: Vec<u64> = vec![0; loaded.rules.len()];
+    let mut over_cap: Vec<(usize, usize, u64)> = Vec::new();
     let mut events = 0u64;
     // A progress line on stderr when it is a terminal: logs done, bytes read, matches. The
     // same counters give the report's bytes read.
@@ -711,7 +713,9 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
                         return;
                     }
                 }
-                let n = per_rule.entry((m.rule, log_no)).or_insert(0);
+                let Some(n) = per_rule.get_mut(m.rule) else {
+                    return;
+                };
                 *n += 1;
                 if *n <= CAP {
                     findings.push(vendorsec_logs::finding(rule, &name, &m));
@@ -739,19 +743,23 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         counters
             .blobs
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        for (rule, n) in per_rule.iter_mut().enumerate() {
+            if *n > CAP {
+                over_cap.push((log_no, rule, *n));
+            }
+            *n = 0;
+        }
     }
     progress.stop();
-    for ((rule, log_no), n) in &per_rule {
-        if *n > CAP {
-            diagnostics.push(Diagnostic::new(
-                DiagnosticKind::Note,
-                args.logs[*log_no].display().to_string(),
-                format!(
-                    "sigma/{}: {} matches; the first {CAP} are findings (use --matches for all)",
-                    loaded.rules[*rule].stem, n
-                ),
-            ));
-        }
+    for (log_no, rule, n) in &over_cap {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::Note,
+            args.logs[*log_no].display().to_string(),
+            format!(
+                "sigma/{}: {} matches; the first {CAP} are findings (use --matches for all)",
+                loaded.rules[*rule].stem, n
+            ),
+        ));
     }
     // Windows judged at the end (absence conditions).
     for f in engine.flush() {

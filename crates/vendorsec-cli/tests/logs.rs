@@ -800,3 +800,48 @@ fn matches_file_has_each_event_as_rules_saw_it() {
     );
     assert_eq!(m[0]["event"]["auditType"]["action"], "User created");
 }
+
+/// Findings are capped at 1,000 per rule and log: the rest are counted in one note per rule
+/// and log, in the order of the logs, and every match is still counted.
+#[test]
+fn findings_past_the_cap_are_counted_in_a_note_per_rule_and_log() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.yml"), RULE).unwrap();
+    let event = r#"{"eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"CreateUser","userIdentity":{"type":"IAMUser"}}"#;
+    for (name, n) in [("b.jsonl", 1005), ("a.jsonl", 3), ("c.jsonl", 1001)] {
+        std::fs::write(dir.path().join(name), format!("{event}\n").repeat(n)).unwrap();
+    }
+    let out = run(
+        dir.path(),
+        &[
+            "logs", "hunt", "--rules", "r.yml", "b.jsonl", "a.jsonl", "c.jsonl", "--format", "json",
+        ],
+        None,
+    );
+    let report = json(&out);
+    assert_eq!(
+        report["findings"].as_array().unwrap().len(),
+        1000 + 3 + 1000
+    );
+    let notes: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["message"].as_str().unwrap().contains("are findings"))
+        .map(|d| {
+            (
+                d["origin"].as_str().unwrap().to_owned(),
+                d["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let note =
+        |n| format!("sigma/r: {n} matches; the first 1000 are findings (use --matches for all)");
+    assert_eq!(
+        notes,
+        [
+            ("b.jsonl".to_owned(), note(1005)),
+            ("c.jsonl".to_owned(), note(1001))
+        ]
+    );
+}
