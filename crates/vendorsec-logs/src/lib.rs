@@ -1182,8 +1182,22 @@ mod tests {
         let outcome =
             |o: Outcome| o.map(|(n, ms)| (n, ms.iter().map(|m| m.rule).collect::<Vec<_>>()));
         for f in &files {
+            // Panther's labelled records wrap the event (`{"event": {...}, ...}`): the events
+            // themselves, one a line, so that every product's shape is hunted.
+            let text = std::fs::read(f).unwrap();
+            let input: Box<dyn Read + Send> = if f.to_string_lossy().contains("panther") {
+                let events: Vec<u8> = text
+                    .split(|c| *c == b'\n')
+                    .filter_map(|l| serde_json::from_slice::<Value>(l).ok())
+                    .filter_map(|v| v.get("event").map(Value::to_string))
+                    .flat_map(|e| (e + "\n").into_bytes())
+                    .collect();
+                Box::new(std::io::Cursor::new(events))
+            } else {
+                Box::new(std::io::Cursor::new(text))
+            };
             let mut batches = Vec::new();
-            source::read_raw(open(f).unwrap(), &mut |b| batches.push(b), &mut |_| {}).unwrap();
+            source::read_raw(input, &mut |b| batches.push(b), &mut |_| {}).unwrap();
             for b in batches.into_iter().map(std::sync::Arc::new) {
                 for i in 0..b.len() {
                     let (mut s1, mut s2) = (Scratch::default(), Scratch::default());
@@ -1196,7 +1210,8 @@ mod tests {
             }
         }
         assert!(
-            records > 1000 && matched > 50,
+            // (1,351 records, 430 of them matched, when this was written.)
+            records > 1000 && matched > 400,
             "{records} records, {matched} matched"
         );
     }
