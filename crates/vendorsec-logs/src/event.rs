@@ -11,6 +11,12 @@ pub fn field<'a, D: Doc>(event: &'a D, name: &str) -> Option<&'a D> {
     field_at(event, name, 0)
 }
 
+/// The top-level keys [`field`] tries for `name` besides `name` itself: the part before each
+/// dot (`a.b.c`: `a`, `a.b`).
+pub fn prefixes(name: &str) -> impl Iterator<Item = &str> {
+    name.match_indices('.').map(move |(at, _)| &name[..at])
+}
+
 fn field_at<'a, D: Doc>(v: &'a D, name: &str, depth: usize) -> Option<&'a D> {
     if depth > 32 {
         return None;

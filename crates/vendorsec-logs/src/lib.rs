@@ -691,9 +691,9 @@ impl<'r> Hunter<'r> {
         let mut eager: Vec<String> = Vec::new();
         for f in index.always.iter().flat_map(|i| rules[*i].fields()) {
             // Every key a dotted name can start with (a literal dotted key is tried too).
-            for (at, _) in f.match_indices('.') {
-                if !eager.iter().any(|e| e == &f[..at]) {
-                    eager.push(f[..at].to_owned());
+            for p in event::prefixes(f) {
+                if !eager.iter().any(|e| e == p) {
+                    eager.push(p.to_owned());
                 }
             }
         }
@@ -703,7 +703,7 @@ impl<'r> Hunter<'r> {
                 for f in rules.iter().flat_map(Rule::fields) {
                     // A dotted name is tried as one key, then by its prefixes.
                     keys.push(f);
-                    keys.extend(f.match_indices('.').map(|(at, _)| &f[..at]));
+                    keys.extend(event::prefixes(f));
                 }
                 node::KeySet::new(keys)
             });

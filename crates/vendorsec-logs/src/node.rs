@@ -540,12 +540,7 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn lit(&mut self, word: &str, v: Node<'a>) -> Result<Node<'a>, Invalid> {
-        if self.s[self.i..].starts_with(word) {
-            self.i += word.len();
-            Ok(v)
-        } else {
-            Err(Invalid)
-        }
+        self.word(word).map(|()| v)
     }
 
     /// A value; a container is built only when `build` (else it is [`Node::Lazy`]).

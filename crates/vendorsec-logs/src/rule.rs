@@ -56,6 +56,18 @@ enum Search {
     Keywords(Vec<Matcher>, bool),
 }
 
+impl Search {
+    /// Its field conditions, every map's (none for keywords).
+    fn conds(&self) -> impl Iterator<Item = &FieldCond> {
+        let (one, any): (&[FieldCond], &[Vec<FieldCond>]) = match self {
+            Search::Map(c) => (c, &[]),
+            Search::AnyMap(ms) => (&[], ms),
+            Search::Keywords(..) => (&[], &[]),
+        };
+        one.iter().chain(any.iter().flatten())
+    }
+}
+
 /// The condition as a tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cond {
@@ -811,12 +823,7 @@ impl Rule {
     pub fn fields(&self) -> Vec<&str> {
         let mut out = Vec::new();
         for (_, s) in &self.searches {
-            let conds: Vec<&FieldCond> = match s {
-                Search::Map(c) => c.iter().collect(),
-                Search::AnyMap(ms) => ms.iter().flatten().collect(),
-                Search::Keywords(..) => Vec::new(),
-            };
-            for fc in conds {
+            for fc in s.conds() {
                 out.push(fc.field.as_str());
                 out.extend(fc.alts.iter().map(String::as_str));
                 out.extend(fc.matchers.iter().filter_map(Matcher::field_ref));
@@ -831,10 +838,8 @@ impl Rule {
     /// Whether the rule (or one of its filters) reads every value of an event: keywords.
     #[must_use]
     pub fn reads_every_value(&self) -> bool {
-        self.searches.iter().any(|(_, s)| match s {
-            Search::Keywords(..) => true,
-            Search::Map(c) => c.iter().any(|fc| fc.field.is_empty()),
-            Search::AnyMap(ms) => ms.iter().flatten().any(|fc| fc.field.is_empty()),
+        self.searches.iter().any(|(_, s)| {
+            matches!(s, Search::Keywords(..)) || s.conds().any(|fc| fc.field.is_empty())
         }) || self.filters.iter().any(Rule::reads_every_value)
     }
 
