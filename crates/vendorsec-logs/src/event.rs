@@ -27,7 +27,7 @@ fn field_at<'a, D: Doc>(v: &'a D, name: &str, depth: usize) -> Option<&'a D> {
     if let Some(x) = v.member(name) {
         return Some(x);
     }
-    for (i, _) in name.bytes().enumerate().filter(|(_, b)| *b == b'.') {
+    for i in Dots::new(name.as_bytes()) {
         if let Some(x) = v.member(&name[..i])
             && let Some(found) = field_at(x, &name[i + 1..], depth + 1)
         {
@@ -35,6 +35,59 @@ fn field_at<'a, D: Doc>(v: &'a D, name: &str, depth: usize) -> Option<&'a D> {
         }
     }
     None
+}
+
+/// The offsets of the dots in a name, in order, found eight bytes at a time: a lookup
+/// that misses its literal key looks for dots in the whole name, and doing that a byte at a
+/// time was a third of the time spent in lookups.
+struct Dots<'n> {
+    name: &'n [u8],
+    /// Where the current eight bytes start.
+    base: usize,
+    /// The high bit of each byte of the current eight bytes that is a dot.
+    found: u64,
+}
+
+impl<'n> Dots<'n> {
+    fn new(name: &'n [u8]) -> Dots<'n> {
+        Dots {
+            name,
+            base: 0,
+            found: Self::flags(name),
+        }
+    }
+
+    /// The dots among the first eight bytes of `b` (zeros stand for the bytes past its end).
+    #[inline(always)]
+    fn flags(b: &[u8]) -> u64 {
+        const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        let mut w = [0u8; 8];
+        for (to, from) in w.iter_mut().zip(b) {
+            *to = *from;
+        }
+        let x = u64::from_le_bytes(w) ^ (LOW7 / 0x7f * u64::from(b'.'));
+        // Exactly the zero bytes of `x` (no carry crosses a byte: the sum is within seven
+        // bits before the high one is set).
+        !(((x & LOW7) + LOW7) | x) & !LOW7
+    }
+}
+
+impl Iterator for Dots<'_> {
+    type Item = usize;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        while self.found == 0 {
+            self.base += 8;
+            if self.base >= self.name.len() {
+                return None;
+            }
+            self.found = Self::flags(&self.name[self.base..]);
+        }
+        let at = self.base + self.found.trailing_zeros() as usize / 8;
+        self.found &= self.found - 1;
+        Some(at)
+    }
 }
 
 /// The top-level keys [`product`] and [`normalise`] read.
@@ -154,6 +207,14 @@ pub fn time<'a, D: Doc>(e: &'a D, time_field: Option<&str>) -> Option<&'a D> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    proptest::proptest! {
+        #[test]
+        fn dots_are_found_where_they_are(name in "[a./é\u{ae}\u{0}]{0,40}") {
+            let want: Vec<usize> = name.match_indices('.').map(|(i, _)| i).collect();
+            proptest::prop_assert_eq!(Dots::new(name.as_bytes()).collect::<Vec<_>>(), want);
+        }
+    }
 
     #[test]
     fn lookup_prefers_the_literal_key_then_the_path() {
