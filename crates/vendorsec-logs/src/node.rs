@@ -1126,6 +1126,20 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn quote_finds_the_first_quote(
+            mut b in proptest::collection::vec(proptest::sample::select(b"a\x7f\xe9\x01".to_vec()), 0..100),
+            at in proptest::collection::vec(0usize..120, 0..3),
+        ) {
+            // Quotes (if any) anywhere, often none in the first eight bytes.
+            for i in at {
+                if let Some(c) = b.get_mut(i) {
+                    *c = b'"';
+                }
+            }
+            proptest::prop_assert_eq!(quote(&b), b.iter().position(|c| *c == b'"'));
+        }
+
+        #[test]
         fn same_is_equality(a in "[ab]{0,20}", at in 0usize..24, b in "[ab]{0,20}") {
             // `a` itself, `a` with one byte changed (or the same when `at` is past its end),
             // and an unrelated `b`.
