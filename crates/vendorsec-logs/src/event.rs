@@ -61,10 +61,17 @@ impl<'n> Dots<'n> {
     #[inline(always)]
     fn flags(b: &[u8]) -> u64 {
         const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-        let mut w = [0u8; 8];
-        for (to, from) in w.iter_mut().zip(b) {
-            *to = *from;
-        }
+        // (The copy only for the last few bytes: as a loop it was a call to `memcpy`.)
+        let w = match b.first_chunk::<8>() {
+            Some(w) => *w,
+            None => {
+                let mut w = [0u8; 8];
+                for (to, from) in w.iter_mut().zip(b) {
+                    *to = *from;
+                }
+                w
+            }
+        };
         let x = u64::from_le_bytes(w) ^ (LOW7 / 0x7f * u64::from(b'.'));
         // Exactly the zero bytes of `x` (no carry crosses a byte: the sum is within seven
         // bits before the high one is set).
