@@ -7,8 +7,9 @@ Two corpora, built from the real Stratus Red Team records in
   mixed   1% attack records, 99% the same records turned into routine read-only calls
           (DescribeInstances, GetObject, GetCallerIdentity, PutLogEvents, …), as an
           account's trail mostly is.
-Reports events per second, MB/s, peak RSS and matches for the whole process (reading,
-parsing, matching, report); writes bench-out/logs-results.md.
+Reports events per second (median, and the slowest and fastest run: this machine's speed
+drifts by 10-20% from minute to minute), CPU time, MB/s, peak RSS and matches for the whole
+process (reading, parsing, matching, report); writes bench-out/logs-results.md.
 
 The peer: sigma-rust 0.7 (the fastest engine the research could run here), wrapped in a tiny
 binary (scripts/peer-sigma-rust, its own workspace, built into ~/.cache/vendorsec-bench on first
@@ -20,6 +21,7 @@ Usage: python3 scripts/bench_logs.py [--events N] [--runs N] [--no-peer]
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -29,7 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.environ.get("VENDORSEC_SHARED_DATA", os.path.join(ROOT, "..", "shared", "data"))
 CACHE = os.path.expanduser("~/.cache/vendorsec-bench")
 EVENTS = 1_000_000
-RUNS = 3
+RUNS = 5
 for i, a in enumerate(sys.argv):
     if a == "--events":
         EVENTS = int(sys.argv[i + 1])
@@ -150,12 +152,15 @@ def main():
     for kind in ("attack", "mixed"):
         path = corpus(kind)
         size = os.path.getsize(path)
-        walls, rsss = [], []
+        walls, rsss, cpus = [], [], []
         for _ in range(RUNS):
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
             p = subprocess.run(["/usr/bin/time", "-f", "%M", vs, "logs", "hunt", "--rules", rules, path,
                                 "--format", "json", "--output", os.devnull], capture_output=True, cwd="/")
             walls.append(time.perf_counter() - t)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
             rsss.append(int(p.stderr.decode().strip().splitlines()[-1]) / 1024)
         mpath = os.path.join(CACHE, "logs-matches.jsonl")
         # Once more writing every matched event (--matches): each match then becomes a JSON
@@ -167,7 +172,7 @@ def main():
         matches = sum(1 for _ in open(mpath))
         os.remove(mpath)
         w = statistics.median(walls)
-        rows.append(f"| {kind} | {size / 1e6:.0f} MB | {w:.2f} s | {EVENTS / w:,.0f} | {size / 1e6 / w:.0f} | {statistics.median(rsss):.0f} MiB | {matches:,} | {mw:.2f} s, {EVENTS / mw:,.0f}/s |")
+        rows.append(f"| {kind} | {size / 1e6:.0f} MB | {w:.2f} s | {EVENTS / w:,.0f} | {EVENTS / max(walls):,.0f}–{EVENTS / min(walls):,.0f} | {statistics.median(cpus):.2f} s | {size / 1e6 / w:.0f} | {statistics.median(rsss):.0f} MiB | {matches:,} | {mw:.2f} s, {EVENTS / mw:,.0f}/s |")
     peer_rows = []
     if "--no-peer" not in sys.argv:
         peer_rows = peer(vs, rules)
@@ -176,8 +181,8 @@ def main():
         "",
         f"{EVENTS:,} generated CloudTrail events per corpus (JSON lines), {n_rules} SigmaHQ CloudTrail rules, median of {RUNS} runs, whole process, 2 cores:",
         "",
-        "| corpus | size | wall | events/s | MB/s | peak RSS | matches | with --matches (1 run) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| corpus | size | wall | events/s | slowest–fastest run | CPU (user+sys) | MB/s | peak RSS | matches | with --matches (1 run) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         *peer_rows,
