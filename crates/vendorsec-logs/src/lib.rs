@@ -605,6 +605,8 @@ type Outcome = Result<(u64, Vec<Match>), Problem>;
 #[derive(Default)]
 struct Scratch {
     candidates: Vec<usize>,
+    /// The rules that matched the record.
+    hits: Vec<usize>,
     lower: Vec<u8>,
     entries: node::Entries<'static>,
 }
@@ -760,11 +762,14 @@ impl<'r> Hunter<'r> {
         let product = event::product(&ev);
         let candidates = &mut scratch.candidates;
         self.index.candidates(&ev, candidates);
-        let hits: Vec<usize> = candidates
-            .iter()
-            .copied()
-            .filter(|i| applies(&self.rules[*i], product) && self.rules[*i].matches_node(&ev))
-            .collect();
+        let hits = &mut scratch.hits;
+        hits.clear();
+        hits.extend(
+            candidates
+                .iter()
+                .copied()
+                .filter(|i| applies(&self.rules[*i], product) && self.rules[*i].matches_node(&ev)),
+        );
         // The top-level entries' room, for the next record.
         if let node::Node::Obj(entries) = ev {
             scratch.entries = node::recycle(entries);
@@ -781,8 +786,8 @@ impl<'r> Hunter<'r> {
             event: std::sync::OnceLock::new(),
         });
         let found = hits
-            .into_iter()
-            .map(|i| Match {
+            .iter()
+            .map(|&i| Match {
                 rule: i,
                 at,
                 record: shared.clone(),
