@@ -4,14 +4,18 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    use vendorsec_logs::node::{KeySet, Node, recycle};
+    use vendorsec_logs::node::{Eager, KeySet, Node, recycle};
     let ours = Node::parse(data);
     let theirs = serde_json::from_slice::<serde_json::Value>(data);
     assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}", String::from_utf8_lossy(data));
     // The validator (for records the prefilter skips) takes exactly the same texts.
     assert_eq!(Node::validate(data), theirs.is_ok());
-    // Containers under a few usual keys built at once, into a recycled vector: the same.
-    let eager = ["a".to_owned(), "userIdentity".to_owned(), "requestParameters".to_owned()];
+    // Containers on a few usual paths built at once, into a recycled vector: the same.
+    let eager = Eager::new([
+        "a.b.c",
+        "userIdentity.sessionContext.sessionIssuer.type",
+        "requestParameters.x",
+    ]);
     let spare = match Node::parse(br#"{"x":1,"y":2}"#) {
         Ok(Node::Obj(entries)) => recycle(entries),
         _ => Vec::new(),

@@ -195,20 +195,23 @@ pub fn time<'a, D: Doc>(e: &'a D, time_field: Option<&str>) -> Option<&'a D> {
     if let Some(f) = time_field {
         return field(e, f);
     }
-    [
-        "eventTime",
-        "@timestamp",
-        "created_at",
-        "published",
-        "timestamp",
-        "time",
-        "receiveTimestamp",
-    ]
-    .iter()
-    .find_map(|k| e.member(k))
-    // The Atlassian organisation audit log keeps it under `attributes`.
-    .or_else(|| e.member("attributes").and_then(|a| a.member("time")))
+    TIME_KEYS
+        .iter()
+        .find_map(|k| e.member(k))
+        // The Atlassian organisation audit log keeps it under `attributes`.
+        .or_else(|| e.member("attributes").and_then(|a| a.member("time")))
 }
+
+/// The top-level keys an event's time is looked for under (then `attributes.time`).
+pub const TIME_KEYS: [&str; 7] = [
+    "eventTime",
+    "@timestamp",
+    "created_at",
+    "published",
+    "timestamp",
+    "time",
+    "receiveTimestamp",
+];
 
 #[cfg(test)]
 mod tests {
@@ -258,7 +261,13 @@ mod tests {
         ] {
             let raw = v.to_string();
             let mut full = Node::parse(raw.as_bytes()).unwrap();
-            let mut kept = Node::parse_eager(raw.as_bytes(), &[], Some(&keep), Vec::new()).unwrap();
+            let mut kept = Node::parse_eager(
+                raw.as_bytes(),
+                &crate::node::Eager::NONE,
+                Some(&keep),
+                Vec::new(),
+            )
+            .unwrap();
             assert!(kept.get("x").is_none());
             assert_eq!(product(&full), product(&kept), "{v}");
             assert_eq!(normalise(&mut full), normalise(&mut kept), "{v}");

@@ -43,11 +43,11 @@ impl<'a> Node<'a> {
     /// # Errors
     /// [`Invalid`] when the text is not JSON (invalid UTF-8 included).
     pub fn parse(raw: &'a [u8]) -> Result<Node<'a>, Invalid> {
-        Node::parse_eager(raw, &[], None, Vec::new())
+        Node::parse_eager(raw, &Eager::NONE, None, Vec::new())
     }
 
-    /// [`Node::parse`], building the containers under the top-level keys `eager` at once
-    /// (keys whose contents will be read anyway: building a container while it is validated
+    /// [`Node::parse`], building the containers on the paths of `eager` at once (paths
+    /// whose contents will be read anyway: building a container while it is validated
     /// reads it once, where validating it and building it later reads it twice). A
     /// top-level object's entries go into `spare` (an empty vector [`recycle`]d from the
     /// previous record, so that its room is not allocated again). With `keep`, a top-level
@@ -58,7 +58,7 @@ impl<'a> Node<'a> {
     /// [`Invalid`] when the text is not JSON (invalid UTF-8 included).
     pub fn parse_eager(
         raw: &'a [u8],
-        eager: &[String],
+        eager: &Eager,
         keep: Option<&KeySet>,
         spare: Entries<'a>,
     ) -> Result<Node<'a>, Invalid> {
@@ -68,11 +68,10 @@ impl<'a> Node<'a> {
             i: 0,
             trusted: false,
             plain: plain(raw),
-            eager,
             keep,
             spare,
         };
-        let v = p.value(0, true)?;
+        let v = p.value(0, Some(eager))?;
         p.ws();
         if p.i != text.len() {
             return Err(Invalid);
@@ -92,7 +91,6 @@ impl<'a> Node<'a> {
             i: 0,
             trusted: false,
             plain: plain(raw),
-            eager: &[],
             keep: None,
             spare: Vec::new(),
         };
@@ -114,11 +112,10 @@ impl<'a> Node<'a> {
                     i: 0,
                     trusted: true,
                     plain: plain(text.as_bytes()),
-                    eager: &[],
                     keep: None,
                     spare: Vec::new(),
                 };
-                Box::new(p.value(0, true).unwrap_or(Node::Null))
+                Box::new(p.value(0, Some(&Eager::NONE)).unwrap_or(Node::Null))
             }),
             n => n,
         }
@@ -247,6 +244,61 @@ impl<'a> Node<'a> {
 
 /// An object's entries.
 pub type Entries<'a> = Vec<(Cow<'a, str>, Node<'a>)>;
+
+/// The containers built as a record is read rather than left [`Node::Lazy`]: those on the
+/// paths of the fields read of every event. A tree of keys; a dotted name adds each
+/// container a lookup of it may look into (`a.b.c`: `a` → `b`, and `a.b` as one key), but
+/// not its last part (`c`, or `b.c` as one key under `a`: the value read).
+#[derive(Debug, Clone, Default)]
+pub struct Eager {
+    children: Vec<(Box<str>, Eager)>,
+}
+
+impl Eager {
+    /// Nothing built at once.
+    pub const NONE: Eager = Eager {
+        children: Vec::new(),
+    };
+
+    #[must_use]
+    pub fn new<'k>(names: impl IntoIterator<Item = &'k str>) -> Eager {
+        let mut root = Eager::NONE;
+        for n in names {
+            root.add(n, 0);
+        }
+        root
+    }
+
+    fn add(&mut self, name: &str, depth: usize) {
+        // (Deeper than containers can nest, a path leads nowhere.)
+        if depth >= MAX_DEPTH {
+            return;
+        }
+        for (at, _) in name.match_indices('.') {
+            let key = &name[..at];
+            let i = match self.children.iter().position(|(k, _)| **k == *key) {
+                Some(i) => i,
+                None => {
+                    self.children.push((key.into(), Eager::NONE));
+                    self.children.len() - 1
+                }
+            };
+            self.children[i].1.add(&name[at + 1..], depth + 1);
+        }
+    }
+
+    /// The subtree under `key`, when its container is built at once.
+    #[inline(always)]
+    fn child(&self, key: &str) -> Option<&Eager> {
+        self.children
+            .iter()
+            .find(|(k, _)| same(k.as_bytes(), key.as_bytes()))
+            .map(|(_, t)| t)
+    }
+}
+
+/// [`Eager::NONE`], to borrow for as long as a parse needs.
+static NOTHING_EAGER: Eager = Eager::NONE;
 
 /// A set of object keys, tested as each key of a record is read: a key is looked for only
 /// among those of its bucket (by length, first and last byte; most buckets are empty). The
@@ -399,8 +451,6 @@ impl<'a> Doc for Node<'a> {
 struct Parser<'a, 'e> {
     s: &'a str,
     i: usize,
-    /// Top-level keys whose containers are built at once (see [`Node::parse_eager`]).
-    eager: &'e [String],
     /// The top-level keys kept (see [`Node::parse_eager`]); all when `None`.
     keep: Option<&'e KeySet>,
     /// The text has no `\\` and no control character: a string ends at the next `"`.
@@ -515,7 +565,7 @@ fn container_len(b: &[u8]) -> Option<usize> {
     None
 }
 
-impl<'a> Parser<'a, '_> {
+impl<'a, 'e> Parser<'a, 'e> {
     /// Room to reserve for the container being built (only one is: those inside it are
     /// [`Node::Lazy`]).
     fn room(&self, depth: usize) -> usize {
@@ -557,17 +607,19 @@ impl<'a> Parser<'a, '_> {
         self.word(word).map(|()| v)
     }
 
-    /// A value; a container is built only when `build` (else it is [`Node::Lazy`]).
-    fn value(&mut self, depth: usize, build: bool) -> Result<Node<'a>, Invalid> {
+    /// A value; a container is built only with `build`, which says which of the containers
+    /// inside it are built too (else it is [`Node::Lazy`]).
+    fn value(&mut self, depth: usize, build: Option<&'e Eager>) -> Result<Node<'a>, Invalid> {
         self.ws();
         let c = self.peek().ok_or(Invalid)?;
         if matches!(c, b'{' | b'[') && depth + 1 >= MAX_DEPTH {
             return Err(Invalid);
         }
         // Below the top, a container is only validated here and built when looked into.
-        if !build && matches!(c, b'{' | b'[') {
+        if build.is_none() && matches!(c, b'{' | b'[') {
             return self.lazy(depth);
         }
+        let tree = build.unwrap_or(&NOTHING_EAGER);
         match c {
             b'{' => {
                 self.i += 1;
@@ -616,9 +668,11 @@ impl<'a> Parser<'a, '_> {
                         // store buffer on every member), and read without a call but for numbers
                         // and containers built at once.
                         let c = self.peek();
-                        let eager = depth == 0
-                            && matches!(c, Some(b'{' | b'['))
-                            && self.eager.iter().any(|e| *e == k);
+                        let eager = if matches!(c, Some(b'{' | b'[')) {
+                            tree.child(&k)
+                        } else {
+                            None
+                        };
                         // (Not `push`: its argument is built on the stack before the
                         // capacity check and copied in pieces that stall the store buffer.
                         // Here the room is made first and the entry written straight in.)
@@ -638,7 +692,9 @@ impl<'a> Parser<'a, '_> {
                                     put(slot, Node::Str(self.escaped(start, j)?));
                                 }
                             }
-                            Some(b'{' | b'[') if !eager => put(slot, self.lazy(depth + 1)?),
+                            Some(b'{' | b'[') if eager.is_none() => {
+                                put(slot, self.lazy(depth + 1)?)
+                            }
                             Some(b't') => {
                                 self.word("true")?;
                                 put(slot, Node::Bool(true));
@@ -671,7 +727,7 @@ impl<'a> Parser<'a, '_> {
                 }
                 let mut items = Vec::with_capacity(self.room(depth));
                 loop {
-                    let v = self.value(depth + 1, false)?;
+                    let v = self.value(depth + 1, None)?;
                     items.push(v);
                     self.ws();
                     match self.peek() {
@@ -1091,7 +1147,7 @@ mod tests {
         let keep = KeySet::new(["a.b", "a", "x"]);
         assert!(keep.contains("a.b") && keep.contains("x") && !keep.contains("b"));
         let raw = br#"{"s":"t","n":-1.5e3,"t":true,"f":false,"z":null,"o":{"p":[1]},"l":[{}],"a":{"b":2},"x":"y"}"#;
-        let n = Node::parse_eager(raw, &[], Some(&keep), Vec::new()).unwrap();
+        let n = Node::parse_eager(raw, &Eager::NONE, Some(&keep), Vec::new()).unwrap();
         assert_eq!(n.to_value(), serde_json::json!({"a": {"b": 2}, "x": "y"}));
         // A member that is not kept is still checked: bad JSON in it is refused.
         for bad in [
@@ -1102,14 +1158,40 @@ mod tests {
             b"{\"s\":\"\x01\",\"x\":1}",
             b"{\"s\":\"\xff\",\"x\":1}",
         ] {
-            assert!(Node::parse_eager(bad, &[], Some(&keep), Vec::new()).is_err());
+            assert!(Node::parse_eager(bad, &Eager::NONE, Some(&keep), Vec::new()).is_err());
         }
         // Below the top, every member is kept.
-        let nested = Node::parse_eager(br#"{"a":{"q":1}}"#, &["a".into()], Some(&keep), Vec::new());
+        let nested = Node::parse_eager(
+            br#"{"a":{"q":1}}"#,
+            &Eager::new(["a.q"]),
+            Some(&keep),
+            Vec::new(),
+        );
         assert_eq!(
             nested.unwrap().to_value(),
             serde_json::json!({"a": {"q": 1}})
         );
+    }
+
+    #[test]
+    fn eager_paths_are_every_way_a_lookup_reads_a_name() {
+        let e = Eager::new(["a.b.c", "x", "a.d"]);
+        let a = e.child("a").expect("a");
+        assert!(a.child("b").is_some() && e.child("a.b").is_some());
+        // The last part is the value read, not a container looked into.
+        assert!(a.child("d").is_none() && a.child("b").and_then(|b| b.child("c")).is_none());
+        assert!(a.child("b.c").is_none() && e.child("a.b").and_then(|b| b.child("c")).is_none());
+        assert!(e.child("x").is_none() && e.child("b").is_none() && a.child("a").is_none());
+        // Built at once or on demand, the same event.
+        let raw = br#"{"a":{"b":{"c":[1,{"z":2}],"e":{}},"d":[3]},"a.b":{"c":4},"x":{"y":5}}"#;
+        let eager = Node::parse_eager(raw, &e, None, Vec::new()).unwrap();
+        assert!(matches!(eager.get("a"), Some(Node::Obj(_))));
+        assert!(matches!(
+            eager.get("a").and_then(|a| a.get("b")),
+            Some(Node::Obj(_))
+        ));
+        assert!(matches!(eager.get("x"), Some(Node::Lazy(..))));
+        assert_eq!(eager.to_value(), Node::parse(raw).unwrap().to_value());
     }
 
     #[test]
@@ -1122,7 +1204,7 @@ mod tests {
         let spare: Entries<'_> = recycle(entries);
         assert!(spare.is_empty());
         assert_eq!(spare.capacity(), room);
-        let again = Node::parse_eager(br#"{"c":[1]}"#, &[], None, spare).unwrap();
+        let again = Node::parse_eager(br#"{"c":[1]}"#, &Eager::NONE, None, spare).unwrap();
         assert_eq!(again.compact(), r#"{"c":[1]}"#);
     }
 
@@ -1185,6 +1267,7 @@ mod tests {
                 format!("\"{body}\""),
                 format!("{{\"k\":\"{body}\",\"n\":1}}"),
                 format!("{{\"a\":[{{\"k\":\"{body}\"}},\"{body}\"]}}"),
+                format!("{{\"a\":{{\"k\":{{\"x\":\"{body}\",\"y\":[{{}}]}},\"j\":[1]}},\"n\":2}}"),
             ] {
                 let mut raw = text.into_bytes();
                 if let Some(at) = bad_byte
@@ -1194,8 +1277,9 @@ mod tests {
                 }
                 let serde: Result<Value, _> = serde_json::from_slice(&raw);
                 let ours = Node::parse(&raw);
-                // Containers under `a` and `k` built at once, into a recycled vector.
-                let eager = ["a".to_owned(), "k".to_owned()];
+                // Containers under `a` (and the objects in it under `k`) and `k` built at
+                // once, into a recycled vector.
+                let eager = Eager::new(["a.k.x", "k.x"]);
                 let spare = recycle(Node::parse(b"{\"x\":1}").map_or_else(|_| Vec::new(), |n| match n {
                     Node::Obj(e) => e,
                     _ => Vec::new(),
