@@ -942,7 +942,7 @@ pub fn summary<D: node::Doc>(e: &D) -> String {
             .iter()
             .find_map(|n| event::field(e, n).and_then(node::Doc::scalar))
     };
-    let [what, source, who, ip] = SUMMARY_FIELDS.map(|names| pick(names));
+    let [what, source, who, ip] = SUMMARY_FIELDS.map(pick);
     let mut s = String::new();
     for (word, part) in [("", what), ("on ", source), ("by ", who), ("from ", ip)] {
         if let Some(p) = part {
