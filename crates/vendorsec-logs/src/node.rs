@@ -263,18 +263,26 @@ impl Eager {
     #[must_use]
     pub fn new<'k>(names: impl IntoIterator<Item = &'k str>) -> Eager {
         let mut root = Eager::NONE;
+        // Every split of a name with n dots makes up to 2^n paths: a rule's field names are
+        // a stranger's input, so the tree stops growing here (building at once is only a
+        // saving; a container left out is built on demand as before).
+        let mut room = 4096usize;
         for n in names {
-            root.add(n, 0);
+            root.add(n, 0, &mut room);
         }
         root
     }
 
-    fn add(&mut self, name: &str, depth: usize) {
+    fn add(&mut self, name: &str, depth: usize, room: &mut usize) {
         // (Deeper than containers can nest, a path leads nowhere.)
         if depth >= MAX_DEPTH {
             return;
         }
         for (at, _) in name.match_indices('.') {
+            if *room == 0 {
+                return;
+            }
+            *room -= 1;
             let key = &name[..at];
             let i = match self.children.iter().position(|(k, _)| **k == *key) {
                 Some(i) => i,
@@ -283,7 +291,7 @@ impl Eager {
                     self.children.len() - 1
                 }
             };
-            self.children[i].1.add(&name[at + 1..], depth + 1);
+            self.children[i].1.add(&name[at + 1..], depth + 1, room);
         }
     }
 
@@ -1197,6 +1205,17 @@ mod tests {
         ));
         assert!(matches!(eager.get("x"), Some(Node::Lazy(..))));
         assert_eq!(eager.to_value(), Node::parse(raw).unwrap().to_value());
+        // A name of many dots does not make a tree of every way to split it.
+        let dots = "a.".repeat(60) + "z";
+        let big = Eager::new([dots.as_str()]);
+        fn nodes(e: &Eager) -> usize {
+            e.children.iter().map(|(_, t)| 1 + nodes(t)).sum()
+        }
+        assert!(
+            big.child("a").is_some() && nodes(&big) <= 4096,
+            "{}",
+            nodes(&big)
+        );
     }
 
     #[test]
