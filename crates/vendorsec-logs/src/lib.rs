@@ -1141,8 +1141,8 @@ fn brief_keys() -> &'static node::KeySet {
     static KEYS: std::sync::OnceLock<node::KeySet> = std::sync::OnceLock::new();
     KEYS.get_or_init(|| {
         let mut keys: Vec<&str> = event::SHAPE_KEYS.to_vec();
+        // (`attributes`, for `attributes.time`, is a shape key.)
         keys.extend(event::TIME_KEYS);
-        keys.push("attributes");
         for name in SUMMARY_FIELDS.iter().flat_map(|n| n.iter()) {
             keys.push(name);
             keys.extend(event::prefixes(name));

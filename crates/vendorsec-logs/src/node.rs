@@ -381,18 +381,12 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     if n >= 8 {
         let (ca, _) = a.as_chunks::<8>();
         let (cb, _) = b.as_chunks::<8>();
-        ca.iter().zip(cb).all(|(x, y)| x == y) && last::<8>(a) == last::<8>(b)
+        ca.iter().zip(cb).all(|(x, y)| x == y) && a.last_chunk::<8>() == b.last_chunk::<8>()
     } else if n >= 4 {
-        a.first_chunk::<4>() == b.first_chunk::<4>() && last::<4>(a) == last::<4>(b)
+        a.first_chunk::<4>() == b.first_chunk::<4>() && a.last_chunk::<4>() == b.last_chunk::<4>()
     } else {
         a.iter().zip(b).all(|(x, y)| x == y)
     }
-}
-
-/// The last `N` bytes of `b` (which has at least `N`).
-#[inline(always)]
-fn last<const N: usize>(b: &[u8]) -> Option<&[u8; N]> {
-    b.last_chunk::<N>()
 }
 
 /// `entries` emptied, for another record's text: the same allocation (an in-place
