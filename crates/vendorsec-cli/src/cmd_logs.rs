@@ -841,5 +841,9 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(crate::cmd_rules::sigma_meta)
         .collect();
-    render(&report, &metas, args.format, args.output.as_deref())
+    let code = render(&report, &metas, args.format, args.output.as_deref());
+    // The process ends next: freeing the findings one by one (tens of thousands on a large
+    // log) took 20-30 ms after the last event was matched, for nothing.
+    std::mem::forget(report);
+    code
 }

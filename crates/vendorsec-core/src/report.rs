@@ -40,6 +40,33 @@ pub struct ScanReport {
 }
 
 impl ScanReport {
+    /// The report with no findings (for a renderer that renders the findings apart and puts
+    /// them in its place).
+    #[must_use]
+    pub fn without_findings(&self) -> ScanReport {
+        // (Every field named: a field added later must be decided on here.)
+        let ScanReport {
+            schema_version,
+            tool,
+            version,
+            targets,
+            fail_on,
+            findings: _,
+            diagnostics,
+            stats,
+        } = self;
+        ScanReport {
+            schema_version: *schema_version,
+            tool: tool.clone(),
+            version: version.clone(),
+            targets: targets.clone(),
+            fail_on: *fail_on,
+            findings: Vec::new(),
+            diagnostics: diagnostics.clone(),
+            stats: stats.clone(),
+        }
+    }
+
     /// Findings at or above the threshold.
     #[must_use]
     pub fn failing(&self) -> usize {

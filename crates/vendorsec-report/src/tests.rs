@@ -100,3 +100,31 @@ fn json_round_trips_and_markdown_escapes() {
     let md = render(&r, &rules, Format::Markdown, false);
     assert!(md.contains("| high | `secret/aws-access-key-id`"));
 }
+
+#[test]
+fn json_is_serde_jsons_pretty_print_byte_for_byte() {
+    let (mut r, rules) = report();
+    let one = r.findings[0].clone();
+    // No findings, one, and many (rendered in parallel, in runs of 256), with text that looks like the
+    // document's own lines, line breaks and nested data.
+    for n in [0usize, 1, 3, 600] {
+        r.findings = (0..n)
+            .map(|i| {
+                let mut f = one.clone();
+                f.message = format!("line {i}\n  \"findings\": []\n\ttab \u{1}");
+                f.data.insert(
+                    "nested".into(),
+                    serde_json::json!({"a": [1, {"b": []}, {}], "findings": [], "n": i}),
+                );
+                f
+            })
+            .collect();
+        let mut expected = serde_json::to_string_pretty(&r).unwrap();
+        expected.push('\n');
+        assert_eq!(
+            render(&r, &rules, Format::Json, false),
+            expected,
+            "{n} findings"
+        );
+    }
+}
