@@ -52,6 +52,19 @@ fn read_data<T: Default>(
     parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
 }
 
+/// A `--matches` line's members after `line` for matches of `rule` in the log `name`, up to
+/// the event's value: `,"log":…,"rule":…,"sigma_id":…,"title":…,"event":`.
+fn matches_tail(name: &str, rule: &vendorsec_logs::rule::Rule) -> String {
+    let text = |s: &str| serde_json::Value::from(s).to_string();
+    format!(
+        ",\"log\":{},\"rule\":{},\"sigma_id\":{},\"title\":{},\"event\":",
+        text(name),
+        text(&format!("sigma/{}", rule.stem)),
+        text(&rule.id),
+        text(&rule.title)
+    )
+}
+
 /// The report of a run over log files, sorted.
 fn logs_report(
     logs: &[std::path::PathBuf],
@@ -614,7 +627,9 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     let mut matches_out = match &args.matches {
-        Some(p) => Some(std::io::BufWriter::new(
+        // (Written in 1 MiB pieces: a busy hunt writes hundreds of MB of matches.)
+        Some(p) => Some(std::io::BufWriter::with_capacity(
+            1 << 20,
             std::fs::File::create(p).with_context(|| format!("{}: cannot create", p.display()))?,
         )),
         None => None,
@@ -668,6 +683,8 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
             }
         };
         let mut write_err = None;
+        // Each rule's part of a `--matches` line after the line number, made once per log.
+        let mut tails: Vec<Option<String>> = vec![None; loaded.rules.len()];
         let r = vendorsec_logs::hunt(
             &loaded.rules,
             args.sel.event_path.as_deref(),
@@ -678,20 +695,27 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let rule = &loaded.rules[m.rule];
                 if let Some(w) = matches_out.as_mut() {
-                    let line = serde_json::json!({"rule": format!("sigma/{}", rule.stem), "sigma_id": rule.id, "title": rule.title, "log": name, "line": m.at.line, "index": m.at.index});
-                    // The event is shared between rules: written, not copied.
-                    let head = line.to_string();
-                    let head = head.strip_suffix('}').unwrap_or(&head);
-                    // The record's own text when it is the event (no parse, no serialising).
-                    let r = match m.verbatim() {
-                        Some(raw) => write!(w, "{head},\"event\":")
-                            .and_then(|()| w.write_all(raw))
-                            .and_then(|()| w.write_all(b"}\n")),
+                    // `{"index":…,"line":…,"log":…,"rule":…,"sigma_id":…,"title":…,"event":…}`
+                    // (a JSON object's keys in serde_json's order), the part after the line
+                    // number rendered once per rule and log: building the object for each
+                    // match was most of the time spent writing matches.
+                    let tail = tails
+                        .get_mut(m.rule)
+                        .map(|t| t.get_or_insert_with(|| matches_tail(&name, rule)).as_str())
+                        .unwrap_or_default();
+                    let r = match m.at.index {
+                        Some(i) => write!(w, "{{\"index\":{i},\"line\":{}{tail}", m.at.line),
+                        None => write!(w, "{{\"index\":null,\"line\":{}{tail}", m.at.line),
+                    }
+                    // The record's own text when it is the event (no parse, no serialising);
+                    // the event is shared between rules: written, not copied.
+                    .and_then(|()| match m.verbatim() {
+                        Some(raw) => w.write_all(raw).and_then(|()| w.write_all(b"}\n")),
                         None => {
                             let event = serde_json::to_string(&**m.event()).unwrap_or_default();
-                            writeln!(w, "{head},\"event\":{event}}}")
+                            writeln!(w, "{event}}}")
                         }
-                    };
+                    });
                     if let Err(e) = r {
                         write_err = Some(e);
                     }

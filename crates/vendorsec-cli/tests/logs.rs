@@ -780,6 +780,33 @@ fn matches_file_has_each_event_as_rules_saw_it() {
     );
     let text = std::fs::read_to_string(dir.path().join("m.jsonl")).unwrap();
     assert!(text.contains(&format!(",\"event\":{plain}}}")), "{text}");
+    // Every member, in the order written (a JSON object's keys sorted, then the event).
+    assert_eq!(
+        text,
+        format!(
+            "{{\"index\":null,\"line\":1,\"log\":\"plain.jsonl\",\"rule\":\"sigma/r\",\"sigma_id\":\"11111111-2222-4333-8444-555555555555\",\"title\":\"IAM user created\",\"event\":{plain}}}\n"
+        )
+    );
+    // A record of a JSON array, in a log whose name needs escapes.
+    std::fs::write(
+        dir.path().join("a \"b\".json"),
+        format!("[{plain},\n{plain}]"),
+    )
+    .unwrap();
+    let m = lines(&[
+        "logs",
+        "hunt",
+        "--rules",
+        "r.yml",
+        "a \"b\".json",
+        "--matches",
+        "m.jsonl",
+    ]);
+    assert_eq!(m.len(), 2);
+    assert_eq!((&m[1]["index"], &m[1]["line"]), (&1.into(), &2.into()));
+    assert_eq!(m[1]["log"], "a \"b\".json");
+    assert_eq!(m[1]["title"], "IAM user created");
+    assert_eq!(m[1]["event"]["n"], 1.5);
     let m = lines(&[
         "logs",
         "hunt",
