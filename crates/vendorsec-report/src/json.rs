@@ -14,51 +14,16 @@ pub(crate) fn render(report: &ScanReport) -> String {
 /// parallel: a hunt over a large log reports tens of thousands, and rendering them one after
 /// the other was most of the time spent after the last event was matched.
 fn pretty(report: &ScanReport) -> serde_json::Result<String> {
-    use rayon::prelude::*;
-    // Where the findings go in the document rendered without them: a top-level key is the
-    // only thing on a line indented by two spaces (a string holds no raw line break).
-    const EMPTY: &str = "\n  \"findings\": []";
-    let outer = serde_json::to_string_pretty(&report.without_findings())?;
-    let Some(at) = outer.find(EMPTY) else {
-        return serde_json::to_string_pretty(report);
+    spliced(report).unwrap_or_else(|| serde_json::to_string_pretty(report))
+}
+
+/// [`pretty`]'s way: the report without findings, with the findings rendered apart put in.
+pub(crate) fn spliced(report: &ScanReport) -> Option<serde_json::Result<String>> {
+    let outer = match serde_json::to_string_pretty(&report.without_findings()) {
+        Ok(o) => o,
+        Err(e) => return Some(Err(e)),
     };
-    // Runs of findings, each rendered into one buffer (not one per finding: fewer
-    // allocations to make and to touch), every line indented to the array's depth.
-    let parts: Vec<Vec<u8>> = report
-        .findings
-        .par_chunks(256)
-        .map(|run| {
-            let mut out = Vec::with_capacity(run.len() * 1536);
-            let mut one = Vec::with_capacity(4096);
-            for f in run {
-                one.clear();
-                serde_json::to_writer_pretty(&mut one, f)?;
-                out.extend_from_slice(b",\n    ");
-                // (A string holds no raw line break: each one is the serializer's.)
-                let mut rest = &one[..];
-                while let Some(at) = memchr::memchr(b'\n', rest) {
-                    out.extend_from_slice(&rest[..=at]);
-                    out.extend_from_slice(b"    ");
-                    rest = &rest[at + 1..];
-                }
-                out.extend_from_slice(rest);
-            }
-            Ok(out)
-        })
-        .collect::<serde_json::Result<_>>()?;
-    let mut s = Vec::with_capacity(outer.len() + parts.iter().map(Vec::len).sum::<usize>() + 8);
-    s.extend_from_slice(&outer.as_bytes()[..at]);
-    s.extend_from_slice(b"\n  \"findings\": [");
-    for (i, p) in parts.iter().enumerate() {
-        // (Each run starts with a separator: the very first has none.)
-        s.extend_from_slice(if i == 0 {
-            p.strip_prefix(b",").unwrap_or(p)
-        } else {
-            p
-        });
-    }
-    s.extend_from_slice(if parts.is_empty() { b"]" } else { b"\n  ]" });
-    s.extend_from_slice(&outer.as_bytes()[at + EMPTY.len()..]);
-    // (Every piece is serde_json's UTF-8 output, cut at ASCII bytes.)
-    String::from_utf8(s).map_err(|e| serde::ser::Error::custom(e.to_string()))
+    crate::pretty::splice_array(&outer, "findings", 1, &report.findings, |buf, f, _| {
+        serde_json::to_writer_pretty(buf, f)
+    })
 }

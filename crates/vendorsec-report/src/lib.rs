@@ -5,6 +5,7 @@
 
 mod json;
 mod markdown;
+mod pretty;
 mod sarif;
 mod terminal;
 

@@ -120,11 +120,45 @@ fn json_is_serde_jsons_pretty_print_byte_for_byte() {
             })
             .collect();
         let mut expected = serde_json::to_string_pretty(&r).unwrap();
+        assert_eq!(
+            json::spliced(&r).unwrap().unwrap(),
+            expected,
+            "{n} findings"
+        );
         expected.push('\n');
         assert_eq!(
             render(&r, &rules, Format::Json, false),
             expected,
             "{n} findings"
         );
+    }
+}
+
+#[test]
+fn sarif_is_the_whole_log_rendered_at_once_byte_for_byte() {
+    let (mut r, rules) = report();
+    let one = r.findings[0].clone();
+    // Results over several archives and files (artifacts shared and nested), one with a
+    // rule the table lacks, and many (rendered in parallel, in runs of 256).
+    for n in [0usize, 1, 2, 600] {
+        r.findings = (0..n)
+            .map(|i| {
+                let mut f = one.clone();
+                if i % 3 == 1 {
+                    f.rule = "secret/other".into();
+                }
+                f.locations[1] =
+                    Location::new(&Origin::file(format!("f{}.env", i % 7)), 1, 1, 1, 2);
+                f.message = format!("line {i}\n      \"results\": []");
+                f
+            })
+            .collect();
+        let whole = sarif::render_whole(&r, &rules);
+        assert_eq!(
+            sarif::render_spliced(&r, &rules).as_ref(),
+            Some(&whole),
+            "{n} findings"
+        );
+        assert_eq!(render(&r, &rules, Format::Sarif, false), whole);
     }
 }
