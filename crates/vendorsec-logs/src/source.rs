@@ -400,43 +400,44 @@ fn trimmed(b: &[u8]) -> std::ops::Range<usize> {
 }
 
 /// Byte ranges of the elements of the array at `target_depth` (1: a top-level array; 2:
-/// the array of `{"Records": [...]}`), found by a small scanner that honours strings.
+/// the array of `{"Records": [...]}`), found by a small scanner that honours strings. A
+/// string's text is skipped to its closing quote with `memchr` (CloudTrail's `Records` files
+/// are mostly string text: going through it a byte at a time held the reading thread, and
+/// with it the whole hunt of a directory of such files).
 fn element_ranges(b: &[u8], records: bool) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut depth = 0usize;
-    let mut in_str = false;
-    let mut esc = false;
     let mut start: Option<usize> = None;
     let target = if records { 2 } else { 1 };
     let mut in_records = !records;
     let mut last_key_records = false;
-    let mut key_start: Option<usize> = None;
-    for (i, &c) in b.iter().enumerate() {
-        if in_str {
-            if esc {
-                esc = false;
-            } else if c == b'\\' {
-                esc = true;
-            } else if c == b'"' {
-                in_str = false;
-                if let Some(k) = key_start.take()
-                    && records
-                    && depth == 1
-                {
-                    last_key_records = &b[k..i] == b"Records";
-                }
-            }
-            continue;
-        }
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
         match c {
             b'"' => {
-                in_str = true;
-                if depth == 1 && records && start.is_none() {
-                    key_start = Some(i + 1);
-                }
+                // A key of the top-level object (its text checked at the closing quote).
+                let key_start = (depth == 1 && records && start.is_none()).then_some(i + 1);
                 if depth == target && in_records && start.is_none() {
                     start = Some(i);
                 }
+                // To the closing quote: past each escape and the byte it escapes.
+                let mut j = i + 1;
+                let close = loop {
+                    match b.get(j..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
+                        Some(p) if b[j + p] == b'\\' => j += p + 2,
+                        Some(p) => break Some(j + p),
+                        None => break None,
+                    }
+                };
+                let Some(close) = close else {
+                    // (An unterminated string: nothing more to find.)
+                    break;
+                };
+                if let Some(k) = key_start {
+                    last_key_records = &b[k..close] == b"Records";
+                }
+                i = close + 1;
+                continue;
             }
             b'[' | b'{' => {
                 if depth == target && in_records && start.is_none() {
@@ -473,6 +474,7 @@ fn element_ranges(b: &[u8], records: bool) -> Vec<(usize, usize)> {
             }
             _ => {}
         }
+        i += 1;
     }
     out
 }
@@ -499,7 +501,7 @@ fn document(
     let mut counted = 0usize;
     let mut batch = Batch::default();
     for (i, (s, e)) in element_ranges(&bytes, records).into_iter().enumerate() {
-        line += bytes[counted..s].iter().filter(|c| **c == b'\n').count() as u64;
+        line += memchr::memchr_iter(b'\n', &bytes[counted..s]).count() as u64;
         counted = s;
         batch.push_copy(
             At {
@@ -521,6 +523,83 @@ fn document(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The scanner as it was, a byte at a time: what [`element_ranges`] must agree with.
+    fn element_ranges_bytewise(b: &[u8], records: bool) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut depth = 0usize;
+        let mut in_str = false;
+        let mut esc = false;
+        let mut start: Option<usize> = None;
+        let target = if records { 2 } else { 1 };
+        let mut in_records = !records;
+        let mut last_key_records = false;
+        let mut key_start: Option<usize> = None;
+        for (i, &c) in b.iter().enumerate() {
+            if in_str {
+                if esc {
+                    esc = false;
+                } else if c == b'\\' {
+                    esc = true;
+                } else if c == b'"' {
+                    in_str = false;
+                    if let Some(k) = key_start.take()
+                        && records
+                        && depth == 1
+                    {
+                        last_key_records = &b[k..i] == b"Records";
+                    }
+                }
+                continue;
+            }
+            match c {
+                b'"' => {
+                    in_str = true;
+                    if depth == 1 && records && start.is_none() {
+                        key_start = Some(i + 1);
+                    }
+                    if depth == target && in_records && start.is_none() {
+                        start = Some(i);
+                    }
+                }
+                b'[' | b'{' => {
+                    if depth == target && in_records && start.is_none() {
+                        start = Some(i);
+                    }
+                    if records && depth == 1 && c == b'[' {
+                        in_records = last_key_records;
+                    }
+                    depth += 1;
+                }
+                b']' | b'}' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == target
+                        && in_records
+                        && let Some(s) = start.take()
+                    {
+                        out.push((s, i + 1));
+                    } else if depth == target - 1 && in_records && c == b']' {
+                        if let Some(s) = start.take() {
+                            out.push((s, i));
+                        }
+                        if records {
+                            in_records = false;
+                        }
+                    }
+                }
+                b',' if depth == target && in_records => {
+                    if let Some(s) = start.take() {
+                        out.push((s, i));
+                    }
+                }
+                c if !c.is_ascii_whitespace() && depth == target && in_records && start.is_none() => {
+                    start = Some(i);
+                }
+                _ => {}
+            }
+        }
+        out
+    }
 
     fn all(input: &[u8]) -> (Vec<(At, Value)>, Vec<Problem>) {
         let mut ev = Vec::new();
@@ -706,6 +785,30 @@ mod tests {
             let mut v = b"{\"Records\": [".to_vec();
             v.extend(&b);
             let _ = all(&v);
+        }
+
+        /// The scanner that skips string text finds the elements the byte-at-a-time one
+        /// found: documents of structural characters, strings with escapes (also at the very
+        /// end), `Records` keys at several depths.
+        #[test]
+        fn element_ranges_as_found_a_byte_at_a_time(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "{", "}", "[", "]", ",", ":", " ", "\n", "\"", "\\", "\\\"", "a", "1",
+                    "\"Records\"", "\"x\"", "{\"Records\":[", "\"a\\\"]\"",
+                ]),
+                0..60,
+            ),
+            prefix in proptest::sample::select(vec!["", "[", "{\"Records\": [", "{\"k\": 1, \"Records\":["]),
+        ) {
+            let doc = format!("{prefix}{}", pieces.concat());
+            for records in [false, true] {
+                proptest::prop_assert_eq!(
+                    element_ranges(doc.as_bytes(), records),
+                    element_ranges_bytewise(doc.as_bytes(), records),
+                    "{:?} {}", doc, records
+                );
+            }
         }
     }
 }
