@@ -423,7 +423,10 @@ fn element_ranges(b: &[u8], records: bool) -> Vec<(usize, usize)> {
                 // To the closing quote: past each escape and the byte it escapes.
                 let mut j = i + 1;
                 let close = loop {
-                    match b.get(j..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
+                    match b
+                        .get(j..)
+                        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+                    {
                         Some(p) if b[j + p] == b'\\' => j += p + 2,
                         Some(p) => break Some(j + p),
                         None => break None,
@@ -592,7 +595,11 @@ mod tests {
                         out.push((s, i));
                     }
                 }
-                c if !c.is_ascii_whitespace() && depth == target && in_records && start.is_none() => {
+                c if !c.is_ascii_whitespace()
+                    && depth == target
+                    && in_records
+                    && start.is_none() =>
+                {
                     start = Some(i);
                 }
                 _ => {}
