@@ -666,13 +666,24 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         std::io::stderr().is_terminal(),
         crate::progress::logs_message,
     );
-    for (log_no, log) in args.logs.iter().enumerate() {
-        let name = log.display().to_string();
-        let input = match vendorsec_logs::open(log) {
-            Ok(i) => Box::new(crate::progress::Counting {
+    // Each log is read (opened, gunzipped, split into records) on a thread of its own, and the
+    // next one is started while this one is matched: a directory of small gzipped CloudTrail
+    // files was read and matched by turns.
+    let start = |log: &std::path::Path| {
+        vendorsec_logs::open(log).map(|i| {
+            vendorsec_logs::Reading::start(Box::new(crate::progress::Counting {
                 inner: i,
                 counters: std::sync::Arc::clone(&counters),
-            }),
+            }))
+        })
+    };
+    let mut next = args.logs.first().map(|log| start(log));
+    for (log_no, log) in args.logs.iter().enumerate() {
+        let name = log.display().to_string();
+        let opened = next.take().unwrap_or_else(|| start(log));
+        next = args.logs.get(log_no + 1).map(|log| start(log));
+        let input = match opened {
+            Ok(reading) => reading,
             Err(e) => {
                 diagnostics.push(Diagnostic::new(
                     DiagnosticKind::Unreadable,
@@ -685,7 +696,7 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         let mut write_err = None;
         // Each rule's part of a `--matches` line after the line number, made once per log.
         let mut tails: Vec<Option<String>> = vec![None; loaded.rules.len()];
-        let r = vendorsec_logs::hunt(
+        let r = vendorsec_logs::hunt_read(
             &loaded.rules,
             args.sel.event_path.as_deref(),
             input,

@@ -872,3 +872,94 @@ fn findings_past_the_cap_are_counted_in_a_note_per_rule_and_log() {
         ]
     );
 }
+
+/// Logs are read one ahead of the one being matched: over many small gzipped Records files,
+/// with one missing and one cut short among them, every finding and match names its own
+/// log, in the order given, and the bad logs are diagnosed in their place.
+#[test]
+fn many_logs_read_ahead_keep_their_order_and_names() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.yml"), RULE).unwrap();
+    let ev = |n: usize| {
+        format!(
+            r#"{{"eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"CreateUser","userIdentity":{{"arn":"arn:aws:iam::1:user/u{n}"}},"n":{n}}}"#
+        )
+    };
+    let mut args: Vec<String> = ["logs", "hunt", "--rules", "r.yml", "--format", "json"]
+        .map(String::from)
+        .to_vec();
+    for k in 0..12 {
+        let name = format!("f{k:02}.json.gz");
+        // Two events a file, the second on the document's second line.
+        let doc = format!("{{\"Records\": [{},\n{}]}}", ev(2 * k), ev(2 * k + 1));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(doc.as_bytes()).unwrap();
+        let mut bytes = gz.finish().unwrap();
+        if k == 7 {
+            bytes.truncate(bytes.len() / 2);
+        }
+        if k != 4 {
+            std::fs::write(dir.path().join(&name), bytes).unwrap();
+        }
+        args.push(name);
+    }
+    args.extend(["--matches".into(), "m.jsonl".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(dir.path(), &args, None);
+    assert_eq!(out.status.code(), Some(1));
+    let r = json(&out);
+    let mut got: Vec<(String, u64)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let l = &f["locations"][0];
+            (
+                l["origin"].as_str().unwrap().to_owned(),
+                l["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    got.sort();
+    let want: Vec<(String, u64)> = (0..12)
+        .filter(|k| *k != 4 && *k != 7)
+        .flat_map(|k| {
+            [
+                (format!("f{k:02}.json.gz"), 1),
+                (format!("f{k:02}.json.gz"), 2),
+            ]
+        })
+        .collect();
+    assert_eq!(got, want);
+    let diags = r["diagnostics"].to_string();
+    assert!(
+        diags.contains("f04.json.gz") && diags.contains("cannot read"),
+        "{diags}"
+    );
+    assert!(diags.contains("f07.json.gz"), "{diags}");
+    // The matches file in the order of the logs given, each line naming its log and event.
+    let m: Vec<serde_json::Value> = std::fs::read_to_string(dir.path().join("m.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let order: Vec<(String, u64)> = m
+        .iter()
+        .map(|l| {
+            (
+                l["log"].as_str().unwrap().to_owned(),
+                l["event"]["n"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, u64)> = (0..12u64)
+        .filter(|k| *k != 4 && *k != 7)
+        .flat_map(|k| {
+            [
+                (format!("f{k:02}.json.gz"), 2 * k),
+                (format!("f{k:02}.json.gz"), 2 * k + 1),
+            ]
+        })
+        .collect();
+    assert_eq!(order, want);
+}

@@ -804,6 +804,47 @@ impl<'r> Hunter<'r> {
     }
 }
 
+/// What the reading thread hands over: a batch of records, or a problem, in log order.
+enum Piece {
+    Batch(source::Batch),
+    Problem(Problem),
+}
+
+/// Read `input` into batches on `tx` (on the reading thread).
+fn read_pieces(
+    input: Box<dyn Read + Send + '_>,
+    tx: &std::sync::mpsc::SyncSender<Piece>,
+) -> std::io::Result<()> {
+    source::read_raw(
+        input,
+        &mut |b| {
+            let _ = tx.send(Piece::Batch(b));
+        },
+        &mut |p| {
+            let _ = tx.send(Piece::Problem(p));
+        },
+    )
+}
+
+/// A log being read (opened, gunzipped, split into records) on a thread of its own, a couple
+/// of batches ahead of the hunt that takes it ([`hunt_read`]). Started before the previous
+/// log's hunt ends, it lets a log be read while the one before it is matched: a directory
+/// of small gzipped CloudTrail files was read and matched by turns.
+pub struct Reading {
+    rx: std::sync::mpsc::Receiver<Piece>,
+    thread: std::thread::JoinHandle<std::io::Result<()>>,
+}
+
+impl Reading {
+    /// Start reading `input` (at most a few batches, some MiB, ahead of its hunt).
+    #[must_use]
+    pub fn start(input: Box<dyn Read + Send>) -> Reading {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(2);
+        let thread = std::thread::spawn(move || read_pieces(input, &tx));
+        Reading { rx, thread }
+    }
+}
+
 /// Run the rules over a log stream; with `event_path`, each record's event is the object at
 /// that path (records without it are skipped). Records are parsed and matched in parallel,
 /// batch by batch; matches and problems are reported in the order of the log. Returns the
@@ -819,107 +860,124 @@ pub fn hunt(
     on_match: &mut dyn FnMut(Match),
     on_problem: &mut dyn FnMut(Problem),
 ) -> std::io::Result<u64> {
+    // Reading (and gunzipping) runs on its own thread, a couple of batches ahead, so that
+    // the pool never waits for the next batch.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(2);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_pieces(input, &tx));
+        let events = match_pieces(rules, event_path, rx, on_match, on_problem);
+        reader
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the log reader stopped")))
+            .map(|()| events)
+    })
+}
+
+/// [`hunt`] over a log already being read ([`Reading::start`]).
+///
+/// # Errors
+/// When the stream cannot be read at all.
+pub fn hunt_read(
+    rules: &[Rule],
+    event_path: Option<&str>,
+    reading: Reading,
+    on_match: &mut dyn FnMut(Match),
+    on_problem: &mut dyn FnMut(Problem),
+) -> std::io::Result<u64> {
+    let events = match_pieces(rules, event_path, reading.rx, on_match, on_problem);
+    reading
+        .thread
+        .join()
+        .unwrap_or_else(|_| Err(std::io::Error::other("the log reader stopped")))
+        .map(|()| events)
+}
+
+/// The hunt's matching: every piece read, in order (the problems of records that are not
+/// events after everything else). Returns the number of events.
+fn match_pieces(
+    rules: &[Rule],
+    event_path: Option<&str>,
+    rx: std::sync::mpsc::Receiver<Piece>,
+    on_match: &mut dyn FnMut(Match),
+    on_problem: &mut dyn FnMut(Problem),
+) -> u64 {
     use rayon::prelude::*;
     let hunter = Hunter::new(rules, event_path);
     let mut events = 0u64;
     let mut late_problems = Vec::new();
-    // Reading (and gunzipping) runs on its own thread, a couple of batches ahead, so that
-    // the pool never waits for the next batch.
-    enum Piece {
-        Batch(source::Batch),
-        Problem(Problem),
-    }
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(2);
-    std::thread::scope(|scope| -> std::io::Result<()> {
-        let reader = scope.spawn(move || {
-            let tx2 = tx.clone();
-            source::read_raw(
-                input,
-                &mut |b| {
-                    let _ = tx.send(Piece::Batch(b));
-                },
-                &mut |p| {
-                    let _ = tx2.send(Piece::Problem(p));
-                },
-            )
-        });
-        // The prefilter pays for its scan only when it spares most records their parse (on
-        // the benchmark's corpora it skipped too few and cost 5-15%): it is measured on each
-        // batch it runs on, kept while it skips at least 80% of them, else set aside and
-        // tried again later (a log whose mix changes), less often after each failed trial.
-        let mut prefilter_on = true;
-        // While the prefilter is set aside: batches until its next trial (`wait`), and the
-        // wait after a failed trial (16, doubled after each one, up to 256).
-        let mut wait = 0usize;
-        let mut retry = 16usize;
-        let mut pending: Option<Vec<Outcome>> = None;
-        let mut deliver = |results: Vec<Outcome>| {
-            for r in results {
-                match r {
-                    Ok((n, found)) => {
-                        events += n;
-                        found.into_iter().for_each(&mut *on_match);
-                    }
-                    Err(p) => late_problems.push(p),
+    // The prefilter pays for its scan only when it spares most records their parse (on
+    // the benchmark's corpora it skipped too few and cost 5-15%): it is measured on each
+    // batch it runs on, kept while it skips at least 80% of them, else set aside and
+    // tried again later (a log whose mix changes), less often after each failed trial.
+    let mut prefilter_on = true;
+    // While the prefilter is set aside: batches until its next trial (`wait`), and the
+    // wait after a failed trial (16, doubled after each one, up to 256).
+    let mut wait = 0usize;
+    let mut retry = 16usize;
+    let mut pending: Option<Vec<Outcome>> = None;
+    let mut deliver = |results: Vec<Outcome>| {
+        for r in results {
+            match r {
+                Ok((n, found)) => {
+                    events += n;
+                    found.into_iter().for_each(&mut *on_match);
                 }
+                Err(p) => late_problems.push(p),
             }
-        };
-        for piece in rx {
-            let batch = match piece {
-                Piece::Batch(b) => std::sync::Arc::new(b),
-                Piece::Problem(p) => {
-                    // (After the matches of the records read before it.)
-                    if let Some(previous) = pending.take() {
-                        deliver(previous);
-                    }
-                    on_problem(p);
-                    continue;
-                }
-            };
-            let records = batch.len();
-            wait = wait.saturating_sub(1);
-            let try_prefilter = prefilter_on || wait == 0;
-            let skipped = std::sync::atomic::AtomicUsize::new(0);
-            let mut results: Vec<Outcome> = Vec::new();
-            let previous = pending.take();
-            // This batch is matched on the pool while the previous one's matches are handed
-            // over here (`on_match` runs on the calling thread, in order).
-            rayon::in_place_scope(|scope| {
-                scope.spawn(|_| {
-                    results = (0..records)
-                        .into_par_iter()
-                        // Short pieces, so that the workers finish a batch together (the
-                        // next one starts when this one is done).
-                        .with_max_len(32)
-                        .map_init(Scratch::default, |scratch, i| {
-                            hunter.record(&batch, i, try_prefilter, &skipped, scratch)
-                        })
-                        .collect();
-                });
-                if let Some(previous) = previous {
+        }
+    };
+    for piece in rx {
+        let batch = match piece {
+            Piece::Batch(b) => std::sync::Arc::new(b),
+            Piece::Problem(p) => {
+                // (After the matches of the records read before it.)
+                if let Some(previous) = pending.take() {
                     deliver(previous);
                 }
-            });
-            if try_prefilter && hunter.prefilter.is_some() {
-                prefilter_on = skipped.into_inner() * 10 >= records * 8;
-                if prefilter_on {
-                    retry = 16;
-                } else {
-                    wait = retry;
-                    retry = (retry * 2).min(256);
-                }
+                on_problem(p);
+                continue;
             }
-            pending = Some(results);
+        };
+        let records = batch.len();
+        wait = wait.saturating_sub(1);
+        let try_prefilter = prefilter_on || wait == 0;
+        let skipped = std::sync::atomic::AtomicUsize::new(0);
+        let mut results: Vec<Outcome> = Vec::new();
+        let previous = pending.take();
+        // This batch is matched on the pool while the previous one's matches are handed
+        // over here (`on_match` runs on the calling thread, in order).
+        rayon::in_place_scope(|scope| {
+            scope.spawn(|_| {
+                results = (0..records)
+                    .into_par_iter()
+                    // Short pieces, so that the workers finish a batch together (the
+                    // next one starts when this one is done).
+                    .with_max_len(32)
+                    .map_init(Scratch::default, |scratch, i| {
+                        hunter.record(&batch, i, try_prefilter, &skipped, scratch)
+                    })
+                    .collect();
+            });
+            if let Some(previous) = previous {
+                deliver(previous);
+            }
+        });
+        if try_prefilter && hunter.prefilter.is_some() {
+            prefilter_on = skipped.into_inner() * 10 >= records * 8;
+            if prefilter_on {
+                retry = 16;
+            } else {
+                wait = retry;
+                retry = (retry * 2).min(256);
+            }
         }
-        if let Some(last) = pending {
-            deliver(last);
-        }
-        reader
-            .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("the log reader stopped")))
-    })?;
+        pending = Some(results);
+    }
+    if let Some(last) = pending {
+        deliver(last);
+    }
     late_problems.into_iter().for_each(on_problem);
-    Ok(events)
+    events
 }
 
 /// Sigma level to severity.
