@@ -667,21 +667,25 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         crate::progress::logs_message,
     );
     // Each log is read (opened, gunzipped, split into records) on a thread of its own, and the
-    // next one is started while this one is matched: a directory of small gzipped CloudTrail
-    // files was read and matched by turns.
-    let start = |log: &std::path::Path| {
+    // next one is read as soon as this one has been, while this one is matched: a directory of
+    // small gzipped CloudTrail files was read and matched by turns.
+    let start = |log: &std::path::Path, before: Option<&vendorsec_logs::Reading>| {
         vendorsec_logs::open(log).map(|i| {
-            vendorsec_logs::Reading::start(Box::new(crate::progress::Counting {
+            let input = Box::new(crate::progress::Counting {
                 inner: i,
                 counters: std::sync::Arc::clone(&counters),
-            }))
+            });
+            vendorsec_logs::Reading::after(input, before)
         })
     };
-    let mut next = args.logs.first().map(|log| start(log));
+    let mut next = None;
     for (log_no, log) in args.logs.iter().enumerate() {
         let name = log.display().to_string();
-        let opened = next.take().unwrap_or_else(|| start(log));
-        next = args.logs.get(log_no + 1).map(|log| start(log));
+        let opened = next.take().unwrap_or_else(|| start(log, None));
+        next = args
+            .logs
+            .get(log_no + 1)
+            .map(|log| start(log, opened.as_ref().ok()));
         let input = match opened {
             Ok(reading) => reading,
             Err(e) => {

@@ -828,20 +828,79 @@ fn read_pieces(
 
 /// A log being read (opened, gunzipped, split into records) on a thread of its own, a couple
 /// of batches ahead of the hunt that takes it ([`hunt_read`]). Started before the previous
-/// log's hunt ends, it lets a log be read while the one before it is matched: a directory
-/// of small gzipped CloudTrail files was read and matched by turns.
+/// log's hunt ends ([`Reading::after`]), it lets a log be read while the one before it is
+/// matched: a directory of small gzipped CloudTrail files was read and matched by turns.
 pub struct Reading {
     rx: std::sync::mpsc::Receiver<Piece>,
     thread: std::thread::JoinHandle<std::io::Result<()>>,
+    /// Set once the thread has read its whole log, or stopped.
+    done: std::sync::Arc<Done>,
+}
+
+/// Whether a reading thread is done, and a way to wait for it.
+#[derive(Default)]
+struct Done {
+    flag: std::sync::Mutex<bool>,
+    changed: std::sync::Condvar,
+}
+
+impl Done {
+    fn set(&self) {
+        *self
+            .flag
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = true;
+        self.changed.notify_all();
+    }
+
+    fn wait(&self) {
+        let mut done = self
+            .flag
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while !*done {
+            done = self
+                .changed
+                .wait(done)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+}
+
+/// Sets its [`Done`] when dropped: when the reading thread returns, or unwinds.
+struct SetWhenDropped(std::sync::Arc<Done>);
+
+impl Drop for SetWhenDropped {
+    fn drop(&mut self) {
+        self.0.set();
+    }
 }
 
 impl Reading {
-    /// Start reading `input` (at most a few batches, some MiB, ahead of its hunt).
+    /// Start reading `input` now.
     #[must_use]
     pub fn start(input: Box<dyn Read + Send>) -> Reading {
+        Reading::after(input, None)
+    }
+
+    /// Start reading `input` as soon as `before` has read all of its log (while `before` is
+    /// still being matched). The two never read at once, so no more than one log is held
+    /// whole at a time (a JSON document is read whole, up to 1 GiB), besides the batches
+    /// waiting to be matched.
+    #[must_use]
+    pub fn after(input: Box<dyn Read + Send>, before: Option<&Reading>) -> Reading {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(2);
-        let thread = std::thread::spawn(move || read_pieces(input, &tx));
-        Reading { rx, thread }
+        let wait = before.map(|b| std::sync::Arc::clone(&b.done));
+        let done = std::sync::Arc::new(Done::default());
+        let set = SetWhenDropped(std::sync::Arc::clone(&done));
+        let thread = std::thread::spawn(move || {
+            let _set = set;
+            if let Some(w) = wait {
+                w.wait();
+            }
+            read_pieces(input, &tx)
+        });
+        Reading { rx, thread, done }
     }
 }
 
