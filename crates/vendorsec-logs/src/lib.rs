@@ -877,16 +877,10 @@ impl Drop for SetWhenDropped {
 }
 
 impl Reading {
-    /// Start reading `input` now.
-    #[must_use]
-    pub fn start(input: Box<dyn Read + Send>) -> Reading {
-        Reading::after(input, None)
-    }
-
-    /// Start reading `input` as soon as `before` has read all of its log (while `before` is
-    /// still being matched). The two never read at once, so no more than one log is held
-    /// whole at a time (a JSON document is read whole, up to 1 GiB), besides the batches
-    /// waiting to be matched.
+    /// Start reading `input`: now, or with `before` as soon as that one has read all of its
+    /// log (while it is still being matched). The two never read at once, so no more than
+    /// one log is held whole at a time (a JSON document is read whole, up to 1 GiB), besides
+    /// the batches waiting to be matched.
     #[must_use]
     pub fn after(input: Box<dyn Read + Send>, before: Option<&Reading>) -> Reading {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(2);
@@ -932,7 +926,7 @@ pub fn hunt(
     })
 }
 
-/// [`hunt`] over a log already being read ([`Reading::start`]).
+/// [`hunt`] over a log already being read ([`Reading::after`]).
 ///
 /// # Errors
 /// When the stream cannot be read at all.

@@ -105,8 +105,8 @@ fn json_round_trips_and_markdown_escapes() {
 fn json_is_serde_jsons_pretty_print_byte_for_byte() {
     let (mut r, rules) = report();
     let one = r.findings[0].clone();
-    // No findings, one, and many (rendered in parallel, in runs of 256), with text that looks like the
-    // document's own lines, line breaks and nested data.
+    // No findings, one, and many (rendered in parallel, in runs of 256), with text that looks
+    // like the document's own lines, line breaks and nested data.
     for n in [0usize, 1, 3, 600] {
         r.findings = (0..n)
             .map(|i| {
