@@ -650,13 +650,15 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     let mut engine = vendorsec_logs::correlation::Engine::new(usable, &resolve)
         .map_err(|e| anyhow::anyhow!("{}: {}", e.path, e.reason))?;
     let mut findings = Vec::new();
-    // Findings kept per rule and log: beyond the cap they are counted (memory stays flat in
-    // the size of the logs; --matches still gets every one).
+    // Findings kept per rule over the whole run: beyond the cap they are counted (memory
+    // stays flat in the size and the number of the logs, and a day of CloudTrail gives the
+    // same findings as one file or as 288 five-minute files; --matches still gets every one).
     const CAP: u64 = 1_000;
-    // (Matches of each rule in the log being read, by rule index: a counter per match, where
-    // a hash map cost a hash each; and the rules past the cap, log by log, in order.)
+    // (By rule index, a counter per match where a hash map cost a hash each: each rule's
+    // matches, the logs it matched in, and the first log with a match past the cap.)
     let mut per_rule: Vec<u64> = vec![0; loaded.rules.len()];
-    let mut over_cap: Vec<(usize, usize, u64)> = Vec::new();
+    let mut logs_matched: Vec<usize> = vec![0; loaded.rules.len()];
+    let mut first_over: Vec<Option<usize>> = vec![None; loaded.rules.len()];
     let mut events = 0u64;
     // A progress line on stderr when it is a terminal: logs done, bytes read, matches. The
     // same counters give the report's bytes read.
@@ -679,6 +681,8 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         })
     };
     let mut next = None;
+    // What the rules need to match, made once for every log.
+    let mut matching = vendorsec_logs::Hunt::new(&loaded.rules, args.sel.event_path.as_deref());
     for (log_no, log) in args.logs.iter().enumerate() {
         let name = log.display().to_string();
         let opened = next.take().unwrap_or_else(|| start(log, None));
@@ -698,11 +702,10 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
             }
         };
         let mut write_err = None;
+        let before: Vec<u64> = per_rule.clone();
         // Each rule's part of a `--matches` line after the line number, made once per log.
         let mut tails: Vec<Option<String>> = vec![None; loaded.rules.len()];
-        let r = vendorsec_logs::hunt_read(
-            &loaded.rules,
-            args.sel.event_path.as_deref(),
+        let r = matching.read(
             input,
             &mut |m| {
                 counters
@@ -758,6 +761,8 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
                 *n += 1;
                 if *n <= CAP {
                     findings.push(vendorsec_logs::finding(rule, &name, &m));
+                } else if let Some(f) = first_over.get_mut(m.rule) {
+                    f.get_or_insert(log_no);
                 }
             },
             &mut |p| {
@@ -782,21 +787,30 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         counters
             .blobs
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        for (rule, n) in per_rule.iter_mut().enumerate() {
-            if *n > CAP {
-                over_cap.push((log_no, rule, *n));
-            }
-            *n = 0;
+        for ((n, b), l) in per_rule.iter().zip(&before).zip(logs_matched.iter_mut()) {
+            *l += usize::from(n > b);
         }
     }
     progress.stop();
-    for (log_no, rule, n) in &over_cap {
+    // One note per rule past the cap, at the first log where a match was not made a finding
+    // (in the order of the logs, then of the rules).
+    let mut over: Vec<(usize, usize)> = first_over
+        .iter()
+        .enumerate()
+        .filter_map(|(rule, f)| f.map(|log_no| (log_no, rule)))
+        .collect();
+    over.sort_unstable();
+    for (log_no, rule) in over {
+        let logs = match logs_matched[rule] {
+            1 => String::new(),
+            k => format!(" in {k} logs"),
+        };
         diagnostics.push(Diagnostic::new(
             DiagnosticKind::Note,
-            args.logs[*log_no].display().to_string(),
+            args.logs[log_no].display().to_string(),
             format!(
-                "sigma/{}: {} matches; the first {CAP} are findings (use --matches for all)",
-                loaded.rules[*rule].stem, n
+                "sigma/{}: {} matches{logs}; the first {CAP} are findings (use --matches for all)",
+                loaded.rules[rule].stem, per_rule[rule]
             ),
         ));
     }

@@ -828,48 +828,85 @@ fn matches_file_has_each_event_as_rules_saw_it() {
     assert_eq!(m[0]["event"]["auditType"]["action"], "User created");
 }
 
-/// Findings are capped at 1,000 per rule and log: the rest are counted in one note per rule
-/// and log, in the order of the logs, and every match is still counted.
+/// Findings are capped at 1,000 per rule over the whole run, whatever the number of logs:
+/// the rest are counted in one note per rule, placed at the log where the cap was passed,
+/// and every match is still counted.
 #[test]
-fn findings_past_the_cap_are_counted_in_a_note_per_rule_and_log() {
+fn findings_past_the_cap_are_counted_in_a_note_per_rule() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("r.yml"), RULE).unwrap();
+    std::fs::write(
+        dir.path().join("s.yml"),
+        RULE.replace("title: ", "title: Other ")
+            .replace("id: 1", "id: 9"),
+    )
+    .unwrap();
     let event = r#"{"eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"CreateUser","userIdentity":{"type":"IAMUser"}}"#;
-    for (name, n) in [("b.jsonl", 1005), ("a.jsonl", 3), ("c.jsonl", 1001)] {
+    for (name, n) in [
+        ("a.jsonl", 3),
+        ("b.jsonl", 600),
+        ("c.jsonl", 600),
+        ("d.jsonl", 5),
+    ] {
         std::fs::write(dir.path().join(name), format!("{event}\n").repeat(n)).unwrap();
     }
-    let out = run(
-        dir.path(),
-        &[
-            "logs", "hunt", "--rules", "r.yml", "b.jsonl", "a.jsonl", "c.jsonl", "--format", "json",
-        ],
-        None,
-    );
-    let report = json(&out);
+    let hunt = |rules: &[&str], logs: &[&str]| {
+        let mut a = vec!["logs", "hunt"];
+        for r in rules {
+            a.extend(["--rules", r]);
+        }
+        a.extend(logs);
+        a.extend(["--format", "json"]);
+        json(&run(dir.path(), &a, None))
+    };
+    let notes = |report: &serde_json::Value| -> Vec<(String, String)> {
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["message"].as_str().unwrap().contains("are findings"))
+            .map(|d| {
+                (
+                    d["origin"].as_str().unwrap().to_owned(),
+                    d["message"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let note = |stem: &str, n: u32, logs: &str| {
+        format!(
+            "sigma/{stem}: {n} matches{logs}; the first 1000 are findings (use --matches for all)"
+        )
+    };
+    let logs = ["a.jsonl", "b.jsonl", "c.jsonl", "d.jsonl"];
+    let report = hunt(&["r.yml", "s.yml"], &logs);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2 * 1000);
+    // The first 1,000 matches in the order of the logs: all of a and b, the start of c.
+    let in_log = |log: &str| {
+        findings
+            .iter()
+            .filter(|f| f["locations"][0]["origin"].as_str().unwrap().ends_with(log))
+            .count()
+    };
+    assert_eq!(logs.map(in_log), [2 * 3, 2 * 600, 2 * (1000 - 603), 0]);
     assert_eq!(
-        report["findings"].as_array().unwrap().len(),
-        1000 + 3 + 1000
-    );
-    let notes: Vec<(String, String)> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["message"].as_str().unwrap().contains("are findings"))
-        .map(|d| {
-            (
-                d["origin"].as_str().unwrap().to_owned(),
-                d["message"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    let note =
-        |n| format!("sigma/r: {n} matches; the first 1000 are findings (use --matches for all)");
-    assert_eq!(
-        notes,
+        notes(&report),
         [
-            ("b.jsonl".to_owned(), note(1005)),
-            ("c.jsonl".to_owned(), note(1001))
+            ("c.jsonl".to_owned(), note("r", 1208, " in 4 logs")),
+            ("c.jsonl".to_owned(), note("s", 1208, " in 4 logs")),
         ]
+    );
+    // Within the cap: no note. Past it in one log: no count of logs.
+    assert!(notes(&hunt(&["r.yml"], &["a.jsonl", "b.jsonl", "d.jsonl"])).is_empty());
+    std::fs::write(
+        dir.path().join("e.jsonl"),
+        format!("{event}\n").repeat(1001),
+    )
+    .unwrap();
+    assert_eq!(
+        notes(&hunt(&["r.yml"], &["e.jsonl"])),
+        [("e.jsonl".to_owned(), note("r", 1001, ""))]
     );
 }
 

@@ -827,7 +827,7 @@ fn read_pieces(
 }
 
 /// A log being read (opened, gunzipped, split into records) on a thread of its own, a couple
-/// of batches ahead of the hunt that takes it ([`hunt_read`]). Started before the previous
+/// of batches ahead of the hunt that takes it ([`Hunt::read`]). Started before the previous
 /// log's hunt ends ([`Reading::after`]), it lets a log be read while the one before it is
 /// matched: a directory of small gzipped CloudTrail files was read and matched by turns.
 pub struct Reading {
@@ -918,7 +918,7 @@ pub fn hunt(
     let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(2);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || read_pieces(input, &tx));
-        let events = match_pieces(rules, event_path, rx, on_match, on_problem);
+        let events = Hunt::new(rules, event_path).match_pieces(rx, on_match, on_problem);
         reader
             .join()
             .unwrap_or_else(|_| Err(std::io::Error::other("the log reader stopped")))
@@ -926,111 +926,128 @@ pub fn hunt(
     })
 }
 
-/// [`hunt`] over a log already being read ([`Reading::after`]).
-///
-/// # Errors
-/// When the stream cannot be read at all.
-pub fn hunt_read(
-    rules: &[Rule],
-    event_path: Option<&str>,
-    reading: Reading,
-    on_match: &mut dyn FnMut(Match),
-    on_problem: &mut dyn FnMut(Problem),
-) -> std::io::Result<u64> {
-    let events = match_pieces(rules, event_path, reading.rx, on_match, on_problem);
-    reading
-        .thread
-        .join()
-        .unwrap_or_else(|_| Err(std::io::Error::other("the log reader stopped")))
-        .map(|()| events)
+/// A hunt over several logs in turn ([`Hunt::read`]): what the rules need is made once,
+/// and the prefilter's record of how well it pays carries from one log to the next (a
+/// directory of small CloudTrail files is one stream of events cut into pieces).
+pub struct Hunt<'r> {
+    hunter: Hunter<'r>,
+    /// The prefilter pays for its scan only when it spares most records their parse (on
+    /// the benchmark's corpora it skipped too few and cost 5-15%): it is measured on each
+    /// batch it runs on, kept while it skips at least 80% of them, else set aside and
+    /// tried again later (a log whose mix changes), less often after each failed trial.
+    prefilter_on: bool,
+    /// While the prefilter is set aside: batches until its next trial, and the wait after
+    /// a failed trial (16, doubled after each one, up to 256).
+    wait: usize,
+    retry: usize,
 }
 
-/// The hunt's matching: every piece read, in order (the problems of records that are not
-/// events after everything else). Returns the number of events.
-fn match_pieces(
-    rules: &[Rule],
-    event_path: Option<&str>,
-    rx: std::sync::mpsc::Receiver<Piece>,
-    on_match: &mut dyn FnMut(Match),
-    on_problem: &mut dyn FnMut(Problem),
-) -> u64 {
-    use rayon::prelude::*;
-    let hunter = Hunter::new(rules, event_path);
-    let mut events = 0u64;
-    let mut late_problems = Vec::new();
-    // The prefilter pays for its scan only when it spares most records their parse (on
-    // the benchmark's corpora it skipped too few and cost 5-15%): it is measured on each
-    // batch it runs on, kept while it skips at least 80% of them, else set aside and
-    // tried again later (a log whose mix changes), less often after each failed trial.
-    let mut prefilter_on = true;
-    // While the prefilter is set aside: batches until its next trial (`wait`), and the
-    // wait after a failed trial (16, doubled after each one, up to 256).
-    let mut wait = 0usize;
-    let mut retry = 16usize;
-    let mut pending: Option<Vec<Outcome>> = None;
-    let mut deliver = |results: Vec<Outcome>| {
-        for r in results {
-            match r {
-                Ok((n, found)) => {
-                    events += n;
-                    found.into_iter().for_each(&mut *on_match);
-                }
-                Err(p) => late_problems.push(p),
-            }
+impl<'r> Hunt<'r> {
+    #[must_use]
+    pub fn new(rules: &'r [Rule], event_path: Option<&'r str>) -> Hunt<'r> {
+        Hunt {
+            hunter: Hunter::new(rules, event_path),
+            prefilter_on: true,
+            wait: 0,
+            retry: 16,
         }
-    };
-    for piece in rx {
-        let batch = match piece {
-            Piece::Batch(b) => std::sync::Arc::new(b),
-            Piece::Problem(p) => {
-                // (After the matches of the records read before it.)
-                if let Some(previous) = pending.take() {
-                    deliver(previous);
+    }
+
+    /// [`hunt`] over a log already being read ([`Reading::after`]).
+    ///
+    /// # Errors
+    /// When the stream cannot be read at all.
+    pub fn read(
+        &mut self,
+        reading: Reading,
+        on_match: &mut dyn FnMut(Match),
+        on_problem: &mut dyn FnMut(Problem),
+    ) -> std::io::Result<u64> {
+        let events = self.match_pieces(reading.rx, on_match, on_problem);
+        reading
+            .thread
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the log reader stopped")))
+            .map(|()| events)
+    }
+
+    /// The matching: every piece read, in order (the problems of records that are not
+    /// events after everything else). Returns the number of events.
+    fn match_pieces(
+        &mut self,
+        rx: std::sync::mpsc::Receiver<Piece>,
+        on_match: &mut dyn FnMut(Match),
+        on_problem: &mut dyn FnMut(Problem),
+    ) -> u64 {
+        use rayon::prelude::*;
+        let hunter = &self.hunter;
+        let mut events = 0u64;
+        let mut late_problems = Vec::new();
+        let mut pending: Option<Vec<Outcome>> = None;
+        let mut deliver = |results: Vec<Outcome>| {
+            for r in results {
+                match r {
+                    Ok((n, found)) => {
+                        events += n;
+                        found.into_iter().for_each(&mut *on_match);
+                    }
+                    Err(p) => late_problems.push(p),
                 }
-                on_problem(p);
-                continue;
             }
         };
-        let records = batch.len();
-        wait = wait.saturating_sub(1);
-        let try_prefilter = prefilter_on || wait == 0;
-        let skipped = std::sync::atomic::AtomicUsize::new(0);
-        let mut results: Vec<Outcome> = Vec::new();
-        let previous = pending.take();
-        // This batch is matched on the pool while the previous one's matches are handed
-        // over here (`on_match` runs on the calling thread, in order).
-        rayon::in_place_scope(|scope| {
-            scope.spawn(|_| {
-                results = (0..records)
-                    .into_par_iter()
-                    // Short pieces, so that the workers finish a batch together (the
-                    // next one starts when this one is done).
-                    .with_max_len(32)
-                    .map_init(Scratch::default, |scratch, i| {
-                        hunter.record(&batch, i, try_prefilter, &skipped, scratch)
-                    })
-                    .collect();
+        for piece in rx {
+            let batch = match piece {
+                Piece::Batch(b) => std::sync::Arc::new(b),
+                Piece::Problem(p) => {
+                    // (After the matches of the records read before it.)
+                    if let Some(previous) = pending.take() {
+                        deliver(previous);
+                    }
+                    on_problem(p);
+                    continue;
+                }
+            };
+            let records = batch.len();
+            self.wait = self.wait.saturating_sub(1);
+            let try_prefilter = self.prefilter_on || self.wait == 0;
+            let skipped = std::sync::atomic::AtomicUsize::new(0);
+            let mut results: Vec<Outcome> = Vec::new();
+            let previous = pending.take();
+            // This batch is matched on the pool while the previous one's matches are handed
+            // over here (`on_match` runs on the calling thread, in order).
+            rayon::in_place_scope(|scope| {
+                scope.spawn(|_| {
+                    results = (0..records)
+                        .into_par_iter()
+                        // Short pieces, so that the workers finish a batch together (the
+                        // next one starts when this one is done).
+                        .with_max_len(32)
+                        .map_init(Scratch::default, |scratch, i| {
+                            hunter.record(&batch, i, try_prefilter, &skipped, scratch)
+                        })
+                        .collect();
+                });
+                if let Some(previous) = previous {
+                    deliver(previous);
+                }
             });
-            if let Some(previous) = previous {
-                deliver(previous);
+            if try_prefilter && hunter.prefilter.is_some() {
+                self.prefilter_on = skipped.into_inner() * 10 >= records * 8;
+                if self.prefilter_on {
+                    self.retry = 16;
+                } else {
+                    self.wait = self.retry;
+                    self.retry = (self.retry * 2).min(256);
+                }
             }
-        });
-        if try_prefilter && hunter.prefilter.is_some() {
-            prefilter_on = skipped.into_inner() * 10 >= records * 8;
-            if prefilter_on {
-                retry = 16;
-            } else {
-                wait = retry;
-                retry = (retry * 2).min(256);
-            }
+            pending = Some(results);
         }
-        pending = Some(results);
+        if let Some(last) = pending {
+            deliver(last);
+        }
+        late_problems.into_iter().for_each(on_problem);
+        events
     }
-    if let Some(last) = pending {
-        deliver(last);
-    }
-    late_problems.into_iter().for_each(on_problem);
-    events
 }
 
 /// Sigma level to severity.

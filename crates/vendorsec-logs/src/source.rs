@@ -245,29 +245,20 @@ pub fn read_raw(
     let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
     match first {
         Some(b'[') => document(r, on_batch, on_problem, false),
-        Some(b'{') => {
-            // `{"Records": [` or JSON lines: look at the first line.
-            let line_end = head.iter().position(|b| *b == b'\n').unwrap_or(head.len());
-            let line = String::from_utf8_lossy(&head[..line_end]).into_owned();
-            let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
-            if compact.starts_with("{\"Records\":[")
-                || (compact == "{" && records_follow(&head[line_end..]))
-            {
-                document(r, on_batch, on_problem, true)
-            } else {
-                lines(r, on_batch, on_problem, MAX_LINE)
-            }
-        }
+        Some(b'{') if records_first(head) => document(r, on_batch, on_problem, true),
         _ => lines(r, on_batch, on_problem, MAX_LINE),
     }
 }
 
-fn records_follow(rest: &[u8]) -> bool {
-    let t: String = String::from_utf8_lossy(&rest[..rest.len().min(256)])
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    t.starts_with("\"Records\":[")
+/// Whether `head` starts, JSON whitespace aside, with `{"Records":[` (CloudTrail's files,
+/// one line or pretty-printed); anything else that starts with `{` is read as JSON lines.
+/// (Only the first few bytes are looked at: a CloudTrail file is often one long line.)
+fn records_first(head: &[u8]) -> bool {
+    const OPENING: &[u8] = b"{\"Records\":[";
+    head.iter()
+        .filter(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+        .take(OPENING.len())
+        .eq(OPENING.iter())
 }
 
 /// JSON lines, read in blocks: a batch is the complete lines of a block, the records being
@@ -401,9 +392,42 @@ fn trimmed(b: &[u8]) -> std::ops::Range<usize> {
 
 /// Byte ranges of the elements of the array at `target_depth` (1: a top-level array; 2:
 /// the array of `{"Records": [...]}`), found by a small scanner that honours strings. A
-/// string's text is skipped to its closing quote with `memchr` (CloudTrail's `Records` files
-/// are mostly string text: going through it a byte at a time held the reading thread, and
-/// with it the whole hunt of a directory of such files).
+/// string's text is skipped to its closing quote at once ([`crate::node::quote_or_escape`]:
+/// CloudTrail's `Records` files are mostly string text, and going through it a byte at a
+/// time held the reading thread, and with it the whole hunt of a directory of such files).
+/// The offset of the bracket that closes the container opening at `open`, counting
+/// brackets outside strings (of either kind, as [`element_ranges`] does); `None` when it is
+/// never closed. The splitter's inner loop: a record is most of a document.
+fn container_end(b: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = open;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'"' => {
+                // To the closing quote: past each escape and the byte it escapes.
+                let mut j = i + 1;
+                i = loop {
+                    let p = crate::node::quote_or_escape(b.get(j..)?)?;
+                    if b[j + p] == b'"' {
+                        break j + p;
+                    }
+                    j += p + 2;
+                };
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 fn element_ranges(b: &[u8], records: bool) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut depth = 0usize;
@@ -423,10 +447,7 @@ fn element_ranges(b: &[u8], records: bool) -> Vec<(usize, usize)> {
                 // To the closing quote: past each escape and the byte it escapes.
                 let mut j = i + 1;
                 let close = loop {
-                    match b
-                        .get(j..)
-                        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
-                    {
+                    match b.get(j..).and_then(crate::node::quote_or_escape) {
                         Some(p) if b[j + p] == b'\\' => j += p + 2,
                         Some(p) => break Some(j + p),
                         None => break None,
@@ -444,7 +465,14 @@ fn element_ranges(b: &[u8], records: bool) -> Vec<(usize, usize)> {
             }
             b'[' | b'{' => {
                 if depth == target && in_records && start.is_none() {
-                    start = Some(i);
+                    // A record: to its end at once (nothing inside it matters here).
+                    let Some(close) = container_end(b, i) else {
+                        // (Never closed: nothing more to find.)
+                        break;
+                    };
+                    out.push((i, close + 1));
+                    i = close + 1;
+                    continue;
                 }
                 if records && depth == 1 && c == b'[' {
                     in_records = last_key_records;
@@ -482,14 +510,40 @@ fn element_ranges(b: &[u8], records: bool) -> Vec<(usize, usize)> {
     out
 }
 
+/// Read `r` to its end into `bytes`, whose old bytes are the room for it: `read_to_end`
+/// zeroes its room before reading into it (gzip's reader takes only initialised bytes), an
+/// eighth of the reading thread's time on a directory of small gzipped files. Returns the
+/// length read, which `bytes` is cut to.
+fn read_all(r: &mut impl Read, bytes: &mut Vec<u8>) -> std::io::Result<usize> {
+    let mut filled = 0;
+    loop {
+        if filled == bytes.len() {
+            bytes.resize((2 * filled).max(64 << 10), 0);
+        }
+        match r.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(k) => filled += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                bytes.truncate(filled);
+                return Err(e);
+            }
+        }
+    }
+    bytes.truncate(filled);
+    Ok(filled)
+}
+
 fn document(
     r: BufReader<Box<dyn Read + Send + '_>>,
     on_batch: &mut dyn FnMut(Batch),
     on_problem: &mut dyn FnMut(Problem),
     records: bool,
 ) -> std::io::Result<()> {
-    let mut bytes = Vec::new();
-    let n = r.take(MAX_DOCUMENT + 1).read_to_end(&mut bytes)?;
+    // Read into a spare block buffer: CloudTrail's files are small, and a buffer grown
+    // from nothing for each one was copied as it grew and its pages faulted in again.
+    let mut bytes = Batch::buffer();
+    let n = read_all(&mut r.take(MAX_DOCUMENT + 1), &mut bytes)?;
     if n as u64 > MAX_DOCUMENT {
         on_problem(Problem {
             line: 1,
@@ -500,19 +554,40 @@ fn document(
         });
         return Ok(());
     }
+    let ranges = element_ranges(&bytes, records);
     let mut line = 1u64;
     let mut counted = 0usize;
-    let mut batch = Batch::default();
-    for (i, (s, e)) in element_ranges(&bytes, records).into_iter().enumerate() {
+    let mut at = |i: usize, s: usize| {
         line += memchr::memchr_iter(b'\n', &bytes[counted..s]).count() as u64;
         counted = s;
-        batch.push_copy(
-            At {
-                line,
-                index: Some(i as u64),
-            },
-            trim(&bytes[s..e]),
-        );
+        At {
+            line,
+            index: Some(i as u64),
+        }
+    };
+    if ranges.len() <= BATCH_RECORDS {
+        // One batch: the records stay where they are in the document, which the batch
+        // takes over.
+        let records = ranges
+            .iter()
+            .enumerate()
+            .map(|(i, &(s, e))| {
+                let t = trimmed(&bytes[s..e]);
+                (at(i, s), s + t.start..s + t.end)
+            })
+            .collect();
+        if !ranges.is_empty() {
+            on_batch(Batch { bytes, records });
+        }
+        return Ok(());
+    }
+    let mut batch = Batch::default();
+    for (i, &(s, e)) in ranges.iter().enumerate() {
+        if batch.bytes.capacity() == 0 {
+            batch.bytes = Batch::buffer();
+            batch.bytes.clear();
+        }
+        batch.push_copy(at(i, s), trim(&bytes[s..e]));
         if batch.len() >= BATCH_RECORDS {
             on_batch(std::mem::take(&mut batch));
         }
@@ -520,6 +595,11 @@ fn document(
     if !batch.is_empty() {
         on_batch(batch);
     }
+    // (The document's buffer, back to the spares.)
+    drop(Batch {
+        bytes,
+        records: Vec::new(),
+    });
     Ok(())
 }
 
