@@ -148,7 +148,7 @@ pub(crate) struct WatchArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct LogSecretsArgs {
-    /// Log files (gzip is read; `-` is standard input).
+    /// Log files or directories of them (gzip is read; `-` is standard input).
     #[arg(value_name = "LOG", required = true)]
     pub(crate) logs: Vec<PathBuf>,
     /// Output format.
@@ -166,7 +166,8 @@ pub(crate) struct LogSecretsArgs {
 pub(crate) struct HuntArgs {
     #[command(flatten)]
     pub(crate) sel: RuleArgs,
-    /// Log files (`-` is standard input).
+    /// Log files, or directories read as the files below them in the order of their names
+    /// (`-` is standard input).
     #[arg(value_name = "LOG", required = true)]
     pub(crate) logs: Vec<PathBuf>,
     /// Output format.

@@ -66,7 +66,11 @@ fn matches_tail(name: &str, rule: &vendorsec_logs::rule::Rule) -> String {
 }
 
 /// The report of a run over log files, sorted.
+/// The report of a logs command: `named`, the paths the user gave (its targets), `logs`,
+/// the files they stood for (a directory's files each count).
+#[allow(clippy::too_many_arguments)]
 fn logs_report(
+    named: &[std::path::PathBuf],
     logs: &[std::path::PathBuf],
     fail_on: Severity,
     findings: Vec<vendorsec_core::Finding>,
@@ -79,7 +83,7 @@ fn logs_report(
         schema_version: 1,
         tool: "vendorsec".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        targets: logs.iter().map(|p| p.display().to_string()).collect(),
+        targets: named.iter().map(|p| p.display().to_string()).collect(),
         fail_on,
         findings,
         diagnostics,
@@ -481,7 +485,8 @@ fn secrets(args: &crate::cli::LogSecretsArgs) -> anyhow::Result<ExitCode> {
     let mut raw = Vec::new();
     let mut bytes = 0u64;
     let mut _stdin_copy = None;
-    for log in &args.logs {
+    let logs = log_files(&args.logs, &mut diagnostics);
+    for log in &logs {
         let name = log.display().to_string();
         let path = if log.as_os_str() == "-" {
             let p =
@@ -534,6 +539,7 @@ fn secrets(args: &crate::cli::LogSecretsArgs) -> anyhow::Result<ExitCode> {
     let fail_on: Severity = args.fail_on.map(Into::into).unwrap_or(Severity::Low);
     let report = logs_report(
         &args.logs,
+        &logs,
         fail_on,
         findings,
         diagnostics,
@@ -598,6 +604,21 @@ fn check_rules(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The log files of the named paths (a directory is read as the files below it, in the
+/// order of their names); what cannot be listed is a diagnostic.
+fn log_files(
+    named: &[std::path::PathBuf],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<std::path::PathBuf> {
+    let (logs, unlisted) = vendorsec_logs::log_files(named);
+    diagnostics.extend(
+        unlisted.into_iter().map(|(p, why)| {
+            Diagnostic::new(DiagnosticKind::Unreadable, p.display().to_string(), why)
+        }),
+    );
+    logs
 }
 
 fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
@@ -680,14 +701,14 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
             vendorsec_logs::Reading::after(input, before)
         })
     };
+    let logs = log_files(&args.logs, &mut diagnostics);
     let mut next = None;
     // What the rules need to match, made once for every log.
     let mut matching = vendorsec_logs::Hunt::new(&loaded.rules, args.sel.event_path.as_deref());
-    for (log_no, log) in args.logs.iter().enumerate() {
+    for (log_no, log) in logs.iter().enumerate() {
         let name = log.display().to_string();
         let opened = next.take().unwrap_or_else(|| start(log, None));
-        next = args
-            .logs
+        next = logs
             .get(log_no + 1)
             .map(|log| start(log, opened.as_ref().ok()));
         let input = match opened {
@@ -801,15 +822,15 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         .collect();
     over.sort_unstable();
     for (log_no, rule) in over {
-        let logs = match logs_matched[rule] {
+        let spread = match logs_matched[rule] {
             1 => String::new(),
             k => format!(" in {k} logs"),
         };
         diagnostics.push(Diagnostic::new(
             DiagnosticKind::Note,
-            args.logs[log_no].display().to_string(),
+            logs[log_no].display().to_string(),
             format!(
-                "sigma/{}: {} matches{logs}; the first {CAP} are findings (use --matches for all)",
+                "sigma/{}: {} matches{spread}; the first {CAP} are findings (use --matches for all)",
                 loaded.rules[rule].stem, per_rule[rule]
             ),
         ));
@@ -831,7 +852,7 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     if let Some(state) = &args.sel.first_seen {
         let mut fs = vendorsec_logs::firstseen::FirstSeen::open(state, args.sel.geoip.as_deref())
             .map_err(anyhow::Error::msg)?;
-        for log in &args.logs {
+        for log in &logs {
             let name = log.display().to_string();
             if log.as_os_str() == "-" {
                 diagnostics.push(Diagnostic::new(
@@ -882,6 +903,7 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     ));
     let report = logs_report(
         &args.logs,
+        &logs,
         fail_on,
         findings,
         diagnostics,

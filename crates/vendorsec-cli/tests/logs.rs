@@ -910,6 +910,100 @@ fn findings_past_the_cap_are_counted_in_a_note_per_rule() {
     );
 }
 
+/// A directory is read as the log files below it, each directory's entries in the order of
+/// their names (CloudTrail's date layout: oldest first), hidden entries left out, a symbolic
+/// link to a directory (here a loop) not followed but said; `logs secrets` reads directories
+/// the same way.
+#[test]
+fn directories_are_read_as_their_files_in_name_order() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.yml"), RULE).unwrap();
+    let event = |user: &str| {
+        format!(
+            r#"{{"eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"CreateUser","userIdentity":{{"type":"IAMUser"}},"requestParameters":{{"userName":"{user}"}}}}"#
+        )
+    };
+    let day = |d: &str| {
+        dir.path()
+            .join("AWSLogs/1/CloudTrail/us-east-1/2025/10")
+            .join(d)
+    };
+    for (d, file, user) in [
+        ("10", "b_20251010T0005Z.json", "u4"),
+        ("09", "b_20251009T0010Z.json", "u2"),
+        ("10", "b_20251010T0000Z.json", "u3"),
+        ("09", "b_20251009T0005Z.json", "u1"),
+    ] {
+        std::fs::create_dir_all(day(d)).unwrap();
+        std::fs::write(
+            day(d).join(file),
+            format!("{{\"Records\":[{}]}}", event(user)),
+        )
+        .unwrap();
+    }
+    std::fs::write(day("09").join(".partial.json"), event("hidden")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("AWSLogs"), day("09").join("loop")).unwrap();
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "logs",
+            "hunt",
+            "--rules",
+            "r.yml",
+            "AWSLogs",
+            "empty",
+            "--format",
+            "json",
+            "--matches",
+            "m.jsonl",
+        ],
+        None,
+    );
+    let report = json(&out);
+    assert_eq!(report["stats"]["blobs_scanned"], 4);
+    let users: Vec<String> = std::fs::read_to_string(dir.path().join("m.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let m: serde_json::Value = serde_json::from_str(l).unwrap();
+            m["event"]["requestParameters"]["userName"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(users, ["u1", "u2", "u3", "u4"]);
+    let diagnostics: Vec<String> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["origin"].as_str().unwrap(),
+                d["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        diagnostics.iter().any(|d| d.ends_with(
+            "09/loop a symbolic link to a directory: not followed (name it to read it)"
+        )),
+        "{diagnostics:?}"
+    );
+    assert!(
+        diagnostics.contains(&"empty no log file in this directory".to_owned()),
+        "{diagnostics:?}"
+    );
+    let secrets = json(&run(
+        dir.path(),
+        &["logs", "secrets", "AWSLogs", "--format", "json"],
+        None,
+    ));
+    assert_eq!(secrets["stats"]["blobs_scanned"], 4);
+}
+
 /// Logs are read one ahead of the one being matched: over many small gzipped Records files,
 /// with one missing and one cut short among them, every finding and match names its own
 /// log, in the order given, and the bad logs are diagnosed in their place.

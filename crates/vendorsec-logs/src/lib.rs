@@ -1294,6 +1294,84 @@ pub fn open_decoded(path: &Path) -> std::io::Result<Box<dyn Read + Send>> {
     })
 }
 
+/// The log files of the paths a user named, in order: a file (or `-`) as it is, a directory
+/// as the files below it, each directory's entries in the order of their names (CloudTrail's
+/// `AWSLogs/…/2025/10/09/…_20251009T0005Z_….json.gz` layout then reads oldest first, as
+/// correlations and first-seen logins want). Hidden entries (`.name`) are left out and
+/// symbolic links to directories are not followed (no loops); what cannot be read is
+/// returned with why, and the rest goes on.
+#[must_use]
+pub fn log_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+    /// Deeper than any log layout (CloudTrail's is 8 below `AWSLogs`).
+    const MAX_DEPTH: usize = 32;
+    fn dir(
+        d: &Path,
+        depth: usize,
+        files: &mut Vec<PathBuf>,
+        problems: &mut Vec<(PathBuf, String)>,
+    ) {
+        if depth > MAX_DEPTH {
+            problems.push((
+                d.to_path_buf(),
+                format!("more than {MAX_DEPTH} directories deep: not read"),
+            ));
+            return;
+        }
+        let mut entries: Vec<(PathBuf, std::fs::FileType)> = match std::fs::read_dir(d) {
+            Ok(rd) => rd
+                .filter_map(|e| match e.and_then(|e| Ok((e.path(), e.file_type()?))) {
+                    Ok(x) => Some(x),
+                    Err(err) => {
+                        problems.push((d.to_path_buf(), format!("cannot list: {err}")));
+                        None
+                    }
+                })
+                .filter(|(p, _)| {
+                    !p.file_name()
+                        .is_some_and(|n| n.as_encoded_bytes().starts_with(b"."))
+                })
+                .collect(),
+            Err(err) => {
+                problems.push((d.to_path_buf(), format!("cannot list: {err}")));
+                return;
+            }
+        };
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (p, t) in entries {
+            if t.is_dir() {
+                dir(&p, depth + 1, files, problems);
+            } else if t.is_symlink() {
+                match std::fs::metadata(&p) {
+                    Ok(m) if m.is_dir() => problems.push((
+                        p,
+                        "a symbolic link to a directory: not followed (name it to read it)".into(),
+                    )),
+                    Ok(_) => files.push(p),
+                    Err(err) => problems.push((p, format!("cannot read: {err}"))),
+                }
+            } else if t.is_file() {
+                files.push(p);
+            } else {
+                problems.push((p, "not a regular file: not read".into()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for p in paths {
+        if p.as_os_str() != "-" && std::fs::metadata(p).is_ok_and(|m| m.is_dir()) {
+            let before = files.len();
+            dir(p, 0, &mut files, &mut problems);
+            if files.len() == before {
+                problems.push((p.clone(), "no log file in this directory".into()));
+            }
+        } else {
+            files.push(p.clone());
+        }
+    }
+    (files, problems)
+}
+
 /// Open a log path (`-` is standard input).
 ///
 /// # Errors
