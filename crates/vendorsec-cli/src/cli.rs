@@ -122,7 +122,9 @@ pub(crate) struct RuleArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct WatchArgs {
-    /// Log files to follow (`-` reads standard input until it closes).
+    /// Log files to follow, or directories whose files (new ones too) are followed (`-`
+    /// reads standard input until it closes). Gzipped logs and JSON documents are read whole
+    /// when they appear or change.
     #[arg(value_name = "LOG", required = true)]
     pub(crate) logs: Vec<PathBuf>,
     #[command(flatten)]

@@ -361,8 +361,21 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
         }
         Ok(())
     };
+    // What was said about a file already (a file being written fails to decompress at each
+    // look until it is complete; an unreadable directory stays so): said once.
+    let mut said = std::collections::HashSet::new();
+    let mut say = |m: String| {
+        if said.insert(m.clone()) {
+            eprintln!("vendorsec: {m}");
+        }
+    };
     loop {
-        for log in &args.logs {
+        // Directories are listed again at each look: new files in them are followed.
+        let (logs, unlisted) = vendorsec_logs::log_files(&args.logs);
+        for (p, why) in unlisted {
+            say(format!("{}: {why}", p.display()));
+        }
+        for log in &logs {
             if log.as_os_str() == "-" {
                 // Standard input: line by line until it closes (no checkpoint).
                 let stdin = std::io::stdin();
@@ -384,13 +397,14 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
             let (bytes, next, rotated) = match read_new(log, pos) {
                 Ok(x) => x,
                 Err(e) => {
-                    eprintln!("vendorsec: {}: {e}", log.display());
+                    // (Not advanced: read again at the next look.)
+                    say(format!("{}: {e}", log.display()));
                     continue;
                 }
             };
             if rotated {
                 eprintln!(
-                    "vendorsec: {}: rotated or truncated; reading it from the start",
+                    "vendorsec: {}: rotated, truncated or rewritten; reading it from the start",
                     log.display()
                 );
             }

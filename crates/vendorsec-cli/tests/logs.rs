@@ -484,6 +484,87 @@ fn watch_alerts_through_a_webhook_and_a_restart_neither_loses_nor_repeats() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("rotated"));
 }
 
+/// Watching a directory where CloudTrail delivers gzipped `{"Records": [...]}` files (one
+/// line, no final newline): each file is read whole when it appears, a new file is followed
+/// at the next look, a file still being written waits (said once) and is read when complete,
+/// and a restart repeats nothing.
+#[test]
+fn watch_follows_new_gzipped_records_files_in_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = dir.path().join("AWSLogs/1/CloudTrail/us-east-1/2026/11/30");
+    std::fs::create_dir_all(&trail).unwrap();
+    let records = |users: &[&str]| {
+        let events: Vec<String> = users
+            .iter()
+            .map(|u| format!(r#"{{"eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"CreateUser","eventTime":"2026-11-30T10:00:00Z","userIdentity":{{"type":"IAMUser","userName":"ops"}},"requestParameters":{{"userName":"{u}"}}}}"#))
+            .collect();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(format!("{{\"Records\":[{}]}}", events.join(",")).as_bytes())
+            .unwrap();
+        gz.finish().unwrap()
+    };
+    std::fs::write(
+        trail.join("1_CloudTrail_20261130T1000Z.json.gz"),
+        records(&["u1", "u2"]),
+    )
+    .unwrap();
+    let watch = || {
+        let out = run(
+            dir.path(),
+            &[
+                "logs",
+                "watch",
+                "--once",
+                "--checkpoint",
+                "cp.json",
+                "--alert",
+                "file:alerts.jsonl",
+                "AWSLogs",
+            ],
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let alerts = || -> Vec<String> {
+        std::fs::read_to_string(dir.path().join("alerts.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| {
+                let a: serde_json::Value = serde_json::from_str(l).unwrap();
+                assert_eq!(a["rule"], "sigma/vendorsec_aws_iam_user_administration");
+                a["summary"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    };
+    watch();
+    assert_eq!(alerts().len(), 2);
+    watch();
+    assert_eq!(alerts().len(), 2, "a restart repeats nothing");
+    // The next delivery, and one still being written.
+    std::fs::write(
+        trail.join("1_CloudTrail_20261130T1005Z.json.gz"),
+        records(&["u3"]),
+    )
+    .unwrap();
+    let whole = records(&["u4"]);
+    let late = trail.join("1_CloudTrail_20261130T1010Z.json.gz");
+    std::fs::write(&late, &whole[..whole.len() / 2]).unwrap();
+    let said = watch();
+    assert_eq!(alerts().len(), 3);
+    assert!(said.contains("T1010Z.json.gz"), "{said}");
+    std::fs::write(&late, &whole).unwrap();
+    watch();
+    assert_eq!(alerts().len(), 4);
+    watch();
+    assert_eq!(alerts().len(), 4);
+}
+
 #[test]
 fn correlation_windows_carry_over_a_watcher_restart() {
     let dir = tempfile::tempdir().unwrap();

@@ -250,6 +250,16 @@ pub fn read_raw(
     }
 }
 
+/// Whether a log that starts with `head` is one JSON document (an array, or CloudTrail's
+/// `{"Records": [...]}`), which is read whole, rather than JSON lines.
+pub(crate) fn is_document(head: &[u8]) -> bool {
+    match head.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => true,
+        Some(b'{') => records_first(head),
+        _ => false,
+    }
+}
+
 /// Whether `head` starts, JSON whitespace aside, with `{"Records":[` (CloudTrail's files,
 /// one line or pretty-printed); anything else that starts with `{` is read as JSON lines.
 /// (Only the first few bytes are looked at: a CloudTrail file is often one long line.)

@@ -101,11 +101,19 @@ fn file_id(_m: &std::fs::Metadata) -> u64 {
 /// Largest amount read from one file in one look.
 const MAX_READ: u64 = 256 << 20;
 
-/// Read the complete lines appended to `path` since `pos`: the bytes and the new position.
-/// A different inode or a file shorter than the offset starts from the beginning.
+/// Read what is new in `path` since `pos`: the bytes, the new position, and whether the
+/// file was rotated (a different inode, or shorter than the offset: read from the start).
+///
+/// A log of JSON lines gives its complete lines appended since `pos` (a partial last line
+/// waits for the next look). A gzipped log, and a JSON document (`[…]`, CloudTrail's
+/// `{"Records": […]}`), is written whole and cannot be read line by line: it is read when it
+/// is new or has changed, and given decompressed, whole. A gzipped log that grew is read from
+/// where it was (gzip members appended); one still being written (its stream cut short) is an
+/// error and is not advanced past, so the next look reads it again. A JSON document that
+/// changed is read again whole (its new version).
 ///
 /// # Errors
-/// When the file cannot be opened or read.
+/// When the file cannot be opened or read, or a gzipped log does not decompress.
 pub fn read_new(path: &Path, pos: Position) -> std::io::Result<(Vec<u8>, Position, bool)> {
     let meta = std::fs::metadata(path)?;
     let id = file_id(&meta);
@@ -120,15 +128,83 @@ pub fn read_new(path: &Path, pos: Position) -> std::io::Result<(Vec<u8>, Positio
         Position { id, ..pos }
     };
     let mut f = std::fs::File::open(path)?;
-    f.seek(SeekFrom::Start(start.offset))?;
-    let mut buf = Vec::new();
-    f.take(MAX_READ).read_to_end(&mut buf)?;
-    // Only complete lines; the rest waits for the next look.
-    let end = buf.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-    buf.truncate(end);
-    start.offset += end as u64;
-    start.line += buf.iter().filter(|b| **b == b'\n').count() as u64;
-    Ok((buf, start, rotated))
+    match whole_kind(&mut f)? {
+        Some(_) if !rotated && meta.len() == start.offset => Ok((Vec::new(), start, false)),
+        Some(Whole::Gzip) => {
+            f.seek(SeekFrom::Start(start.offset))?;
+            let mut text = Vec::new();
+            flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f.take(MAX_READ)))
+                .take(crate::source::MAX_DOCUMENT + 1)
+                .read_to_end(&mut text)?;
+            if text.len() as u64 > crate::source::MAX_DOCUMENT {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "over {} MiB decompressed: not read",
+                        crate::source::MAX_DOCUMENT >> 20
+                    ),
+                ));
+            }
+            start.offset = meta.len();
+            start.line += memchr::memchr_iter(b'\n', &text).count() as u64;
+            Ok((text, start, rotated))
+        }
+        Some(Whole::Document) => {
+            f.seek(SeekFrom::Start(0))?;
+            let mut text = Vec::new();
+            f.take(crate::source::MAX_DOCUMENT).read_to_end(&mut text)?;
+            let lines = memchr::memchr_iter(b'\n', &text).count() as u64;
+            Ok((
+                text,
+                Position {
+                    id,
+                    offset: meta.len(),
+                    line: lines,
+                },
+                rotated || pos.offset > 0,
+            ))
+        }
+        None => {
+            f.seek(SeekFrom::Start(start.offset))?;
+            let mut buf = Vec::new();
+            f.take(MAX_READ).read_to_end(&mut buf)?;
+            // Only complete lines; the rest waits for the next look.
+            let end = buf.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            buf.truncate(end);
+            start.offset += end as u64;
+            start.line += buf.iter().filter(|b| **b == b'\n').count() as u64;
+            Ok((buf, start, rotated))
+        }
+    }
+}
+
+/// A log that is read whole rather than line by line.
+enum Whole {
+    Gzip,
+    Document,
+}
+
+/// What `f` is by its first bytes: gzip, a JSON document (`[` or `{"Records":[`), or
+/// neither (JSON lines or text, read line by line).
+fn whole_kind(f: &mut std::fs::File) -> std::io::Result<Option<Whole>> {
+    let mut head = [0u8; 256];
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let head = &head[..n];
+    Ok(if head.starts_with(&[0x1f, 0x8b]) {
+        Some(Whole::Gzip)
+    } else if crate::source::is_document(head) {
+        Some(Whole::Document)
+    } else {
+        None
+    })
 }
 
 /// An alert: what the sinks send.
@@ -216,6 +292,53 @@ pub fn key(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gzipped_logs_and_json_documents_are_read_whole_when_new_or_changed() {
+        use std::io::Write;
+        let gz = |text: &str| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(text.as_bytes()).unwrap();
+            e.finish().unwrap()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        // CloudTrail's one-line file, without a final newline: all of it, decompressed.
+        let p = dir.path().join("t.json.gz");
+        let one = gz(r#"{"Records":[{"eventName":"A"},{"eventName":"B"}]}"#);
+        std::fs::write(&p, &one).unwrap();
+        let (b, pos, rot) = read_new(&p, Position::default()).unwrap();
+        assert_eq!(b, br#"{"Records":[{"eventName":"A"},{"eventName":"B"}]}"#);
+        assert_eq!((pos.offset, pos.line, rot), (one.len() as u64, 0, false));
+        // Unchanged: nothing new.
+        let (b, same, _) = read_new(&p, pos).unwrap();
+        assert!(b.is_empty() && same == pos);
+        // A gzip member appended: only it.
+        let mut two = one.clone();
+        two.extend(gz("{\"eventName\":\"C\"}\n"));
+        std::fs::write(&p, &two).unwrap();
+        let (b, pos2, rot) = read_new(&p, pos).unwrap();
+        assert_eq!(
+            (b.as_slice(), rot),
+            (&b"{\"eventName\":\"C\"}\n"[..], false)
+        );
+        assert_eq!((pos2.offset, pos2.line), (two.len() as u64, 1));
+        // Still being written (cut short): an error, and the position stays for the next look.
+        let q = dir.path().join("u.json.gz");
+        std::fs::write(&q, &one[..one.len() / 2]).unwrap();
+        assert!(read_new(&q, Position::default()).is_err());
+        // A JSON document: whole, and again whole when it changes.
+        let d = dir.path().join("d.json");
+        std::fs::write(&d, "[{\"a\": 1}]").unwrap();
+        let (b, dpos, rot) = read_new(&d, Position::default()).unwrap();
+        assert_eq!((b.as_slice(), rot), (&b"[{\"a\": 1}]"[..], false));
+        std::fs::write(&d, "[{\"a\": 1},\n{\"a\": 2}]").unwrap();
+        let (b, dpos2, rot) = read_new(&d, dpos).unwrap();
+        assert_eq!(
+            (b.as_slice(), rot),
+            (&b"[{\"a\": 1},\n{\"a\": 2}]"[..], true)
+        );
+        assert_eq!(dpos2.line, 1);
+    }
 
     #[test]
     fn appended_lines_rotation_and_truncation() {
