@@ -65,9 +65,8 @@ fn matches_tail(name: &str, rule: &vendorsec_logs::rule::Rule) -> String {
     )
 }
 
-/// The report of a run over log files, sorted.
-/// The report of a logs command: `named`, the paths the user gave (its targets), `logs`,
-/// the files they stood for (a directory's files each count).
+/// The report of a run over log files, sorted: `named`, the paths the user gave (its
+/// targets), `logs`, the files they stood for (a directory's files each count).
 #[allow(clippy::too_many_arguments)]
 fn logs_report(
     named: &[std::path::PathBuf],

@@ -84,7 +84,8 @@ static SPARE: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new())
 
 impl Drop for Batch {
     fn drop(&mut self) {
-        if self.bytes.capacity() >= BATCH_BYTES
+        // (Not one grown for a large document or line: it would stay for the rest of the run.)
+        if (BATCH_BYTES..=4 * BATCH_BYTES).contains(&self.bytes.capacity())
             && let Ok(mut spare) = SPARE.lock()
             && spare.len() < 4
         {
@@ -400,11 +401,6 @@ fn trimmed(b: &[u8]) -> std::ops::Range<usize> {
     s..e
 }
 
-/// Byte ranges of the elements of the array at `target_depth` (1: a top-level array; 2:
-/// the array of `{"Records": [...]}`), found by a small scanner that honours strings. A
-/// string's text is skipped to its closing quote at once ([`crate::node::quote_or_escape`]:
-/// CloudTrail's `Records` files are mostly string text, and going through it a byte at a
-/// time held the reading thread, and with it the whole hunt of a directory of such files).
 /// The offset of the bracket that closes the container opening at `open`, counting
 /// brackets outside strings (of either kind, as [`element_ranges`] does); `None` when it is
 /// never closed. The splitter's inner loop: a record is most of a document.
@@ -438,6 +434,11 @@ fn container_end(b: &[u8], open: usize) -> Option<usize> {
     None
 }
 
+/// Byte ranges of the elements of the array at `target_depth` (1: a top-level array; 2:
+/// the array of `{"Records": [...]}`), found by a small scanner that honours strings. A
+/// string's text is skipped to its closing quote at once ([`crate::node::quote_or_escape`]:
+/// CloudTrail's `Records` files are mostly string text, and going through it a byte at a
+/// time held the reading thread, and with it the whole hunt of a directory of such files).
 fn element_ranges(b: &[u8], records: bool) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut depth = 0usize;
