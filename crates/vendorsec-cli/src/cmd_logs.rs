@@ -270,16 +270,18 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
     };
     let mut failed = false;
     // One chunk of log text through the rules: alerts, in order.
+    // What the rules need to match, made once: it was made again for each look at each file
+    // and for each line of standard input (370 lines a second).
+    let mut matching = vendorsec_logs::Hunt::new(&loaded.rules, args.sel.event_path.as_deref());
     let process = |name: &str,
                    bytes: &[u8],
                    first_line: u64,
+                   matching: &mut vendorsec_logs::Hunt<'_>,
                    engine: &mut vendorsec_logs::correlation::Engine,
                    gate: &mut Gate|
      -> Result<(), String> {
         let mut alerts = Vec::new();
-        let r = vendorsec_logs::hunt(
-            &loaded.rules,
-            args.sel.event_path.as_deref(),
+        let r = matching.run(
             Box::new(bytes),
             &mut |m| {
                 let rule = &loaded.rules[m.rule];
@@ -376,18 +378,47 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
         }
         for log in &logs {
             if log.as_os_str() == "-" {
-                // Standard input: line by line until it closes (no checkpoint).
-                let stdin = std::io::stdin();
-                let mut line = String::new();
+                // Standard input until it closes (no checkpoint): the complete lines of each
+                // read, as they come (a read returns what the pipe holds, so a slow feed is
+                // matched line by line and a fast one in pieces of up to 1 MiB).
+                let mut input = std::io::BufReader::with_capacity(1 << 20, std::io::stdin().lock());
+                let mut pending: Vec<u8> = Vec::new();
                 let mut n = 0u64;
-                let mut lock = stdin.lock();
-                while std::io::BufRead::read_line(&mut lock, &mut line)? > 0 {
-                    if let Err(e) = process("-", line.as_bytes(), n, &mut engine, &mut gate) {
-                        eprintln!("vendorsec: alert not delivered: {e}");
-                        failed = true;
+                loop {
+                    let got = std::io::BufRead::fill_buf(&mut input)?;
+                    let eof = got.is_empty();
+                    pending.extend_from_slice(got);
+                    let k = got.len();
+                    std::io::BufRead::consume(&mut input, k);
+                    // (At the end, a last line without its newline too; and a line past the
+                    // longest one read, as it is so far: it is reported, and memory stays
+                    // bounded.)
+                    let end = if eof || pending.len() > vendorsec_logs::source::MAX_LINE {
+                        pending.len()
+                    } else {
+                        match pending.iter().rposition(|b| *b == b'\n') {
+                            Some(i) => i + 1,
+                            None => continue,
+                        }
+                    };
+                    if end > 0 {
+                        if let Err(e) = process(
+                            "-",
+                            &pending[..end],
+                            n,
+                            &mut matching,
+                            &mut engine,
+                            &mut gate,
+                        ) {
+                            eprintln!("vendorsec: alert not delivered: {e}");
+                            failed = true;
+                        }
+                        n += pending[..end].iter().filter(|b| **b == b'\n').count() as u64;
+                        pending.drain(..end);
                     }
-                    n += 1;
-                    line.clear();
+                    if eof {
+                        break;
+                    }
                 }
                 continue;
             }
@@ -415,6 +446,7 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
                 &log.display().to_string(),
                 &bytes,
                 next.line - bytes.iter().filter(|b| **b == b'\n').count() as u64,
+                &mut matching,
                 &mut engine,
                 &mut gate,
             ) {

@@ -565,6 +565,86 @@ fn watch_follows_new_gzipped_records_files_in_a_directory() {
     assert_eq!(alerts().len(), 4);
 }
 
+/// Standard input under `watch`: every event is matched, at its line, a last line without
+/// its newline included, and the alerts are those of the same lines read from a file.
+#[test]
+fn watch_reads_standard_input_in_pieces_with_its_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let event = |n: usize| {
+        format!(
+            r#"{{"eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"CreateUser","eventTime":"2026-11-30T10:00:00Z","userIdentity":{{"type":"IAMUser","userName":"ops"}},"requestParameters":{{"userName":"u{n}"}}}}"#
+        )
+    };
+    let quiet = r#"{"eventVersion":"1.08","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances"}"#;
+    // 3,000 lines (more than one read of a pipe), every third an event the pack reports.
+    let mut text = String::new();
+    for n in 1..=3000 {
+        if n % 3 == 0 {
+            text.push_str(&event(n));
+        } else {
+            text.push_str(quiet);
+        }
+        text.push('\n');
+    }
+    text.pop();
+    std::fs::write(dir.path().join("same.jsonl"), format!("{text}\n")).unwrap();
+    let lines = |sink: &str| -> Vec<u64> {
+        let mut l: Vec<u64> = std::fs::read_to_string(dir.path().join(sink))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["line"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect();
+        l.sort_unstable();
+        l
+    };
+    let out = run(
+        dir.path(),
+        &[
+            "logs",
+            "watch",
+            "-",
+            "--throttle",
+            "100000",
+            "--alert",
+            "file:stdin.jsonl",
+        ],
+        Some(text.as_bytes()),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want: Vec<u64> = (1..=1000).map(|k| 3 * k).collect();
+    assert_eq!(lines("stdin.jsonl"), want);
+    let out = run(
+        dir.path(),
+        &[
+            "logs",
+            "watch",
+            "--once",
+            "same.jsonl",
+            "--throttle",
+            "100000",
+            "--alert",
+            "file:file.jsonl",
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(lines("file.jsonl"), want);
+}
+
 #[test]
 fn correlation_windows_carry_over_a_watcher_restart() {
     let dir = tempfile::tempdir().unwrap();

@@ -913,17 +913,7 @@ pub fn hunt(
     on_match: &mut dyn FnMut(Match),
     on_problem: &mut dyn FnMut(Problem),
 ) -> std::io::Result<u64> {
-    // Reading (and gunzipping) runs on its own thread, a couple of batches ahead, so that
-    // the pool never waits for the next batch.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(2);
-    std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_pieces(input, &tx));
-        let events = Hunt::new(rules, event_path).match_pieces(rx, on_match, on_problem);
-        reader
-            .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("the log reader stopped")))
-            .map(|()| events)
-    })
+    Hunt::new(rules, event_path).run(input, on_match, on_problem)
 }
 
 /// A hunt over several logs in turn ([`Hunt::read`]): what the rules need is made once,
@@ -951,6 +941,30 @@ impl<'r> Hunt<'r> {
             wait: 0,
             retry: 16,
         }
+    }
+
+    /// [`hunt`] with what was made for the rules (a watcher matches what arrived since its
+    /// last look, or a few lines of standard input, many times over).
+    ///
+    /// # Errors
+    /// When the stream cannot be read at all.
+    pub fn run(
+        &mut self,
+        input: Box<dyn Read + Send + '_>,
+        on_match: &mut dyn FnMut(Match),
+        on_problem: &mut dyn FnMut(Problem),
+    ) -> std::io::Result<u64> {
+        // Reading (and gunzipping) runs on its own thread, a couple of batches ahead, so
+        // that the pool never waits for the next batch.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(2);
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(move || read_pieces(input, &tx));
+            let events = self.match_pieces(rx, on_match, on_problem);
+            reader
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the log reader stopped")))
+                .map(|()| events)
+        })
     }
 
     /// [`hunt`] over a log already being read ([`Reading::after`]).

@@ -127,9 +127,12 @@ pub fn read_new(path: &Path, pos: Position) -> std::io::Result<(Vec<u8>, Positio
     } else {
         Position { id, ..pos }
     };
+    if !rotated && meta.len() == start.offset {
+        // Nothing new (not even opened: a watched directory may hold thousands of files).
+        return Ok((Vec::new(), start, false));
+    }
     let mut f = std::fs::File::open(path)?;
     match whole_kind(&mut f)? {
-        Some(_) if !rotated && meta.len() == start.offset => Ok((Vec::new(), start, false)),
         Some(Whole::Gzip) => {
             f.seek(SeekFrom::Start(start.offset))?;
             let mut text = Vec::new();
