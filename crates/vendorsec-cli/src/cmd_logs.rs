@@ -365,6 +365,8 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
     // What was said about a file already (a file being written fails to decompress at each
     // look until it is complete; an unreadable directory stays so): said once.
     let mut said = std::collections::HashSet::new();
+    // The checkpoint as last written.
+    let mut saved: Option<Checkpoint> = None;
     let mut say = |m: String| {
         if said.insert(m.clone()) {
             eprintln!("vendorsec: {m}");
@@ -495,8 +497,13 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
         }
         if let Some(p) = &args.checkpoint {
             cp.correlations = engine.export();
-            cp.save(p)
-                .with_context(|| format!("{}: cannot write the checkpoint", p.display()))?;
+            // Written when it changed (a watched directory of a year of CloudTrail files
+            // makes a checkpoint of megabytes, rewritten at every look before).
+            if saved.as_ref() != Some(&cp) {
+                cp.save(p)
+                    .with_context(|| format!("{}: cannot write the checkpoint", p.display()))?;
+                saved = Some(cp.clone());
+            }
         }
         for (rule, n) in gate.suppressed.drain() {
             eprintln!("vendorsec: {rule}: {n} alerts held back by --throttle");
