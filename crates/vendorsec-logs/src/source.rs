@@ -243,21 +243,20 @@ pub fn read_raw(
         let gz = flate2::read::MultiGzDecoder::new(r);
         return read_raw(Box::new(gz), on_batch, on_problem);
     }
-    let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    match first {
-        Some(b'[') => document(r, on_batch, on_problem, false),
-        Some(b'{') if records_first(head) => document(r, on_batch, on_problem, true),
-        _ => lines(r, on_batch, on_problem, MAX_LINE),
+    match document_kind(head) {
+        Some(records) => document(r, on_batch, on_problem, records),
+        None => lines(r, on_batch, on_problem, MAX_LINE),
     }
 }
 
-/// Whether a log that starts with `head` is one JSON document (an array, or CloudTrail's
-/// `{"Records": [...]}`), which is read whole, rather than JSON lines.
-pub(crate) fn is_document(head: &[u8]) -> bool {
+/// Whether a log that starts with `head` is one JSON document, which is read whole, rather
+/// than JSON lines: `Some(false)` for an array, `Some(true)` for CloudTrail's
+/// `{"Records": [...]}`.
+pub(crate) fn document_kind(head: &[u8]) -> Option<bool> {
     match head.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'[') => true,
-        Some(b'{') => records_first(head),
-        _ => false,
+        Some(b'[') => Some(false),
+        Some(b'{') if records_first(head) => Some(true),
+        _ => None,
     }
 }
 
@@ -401,6 +400,19 @@ fn trimmed(b: &[u8]) -> std::ops::Range<usize> {
     s..e
 }
 
+/// The offset of the quote that closes the string opening at `open`: past each escape and
+/// the byte it escapes; `None` when it is never closed.
+fn string_close(b: &[u8], open: usize) -> Option<usize> {
+    let mut j = open + 1;
+    loop {
+        let p = crate::node::quote_or_escape(b.get(j..)?)?;
+        if b[j + p] == b'"' {
+            return Some(j + p);
+        }
+        j += p + 2;
+    }
+}
+
 /// The offset of the bracket that closes the container opening at `open`, counting
 /// brackets outside strings (of either kind, as [`element_ranges`] does); `None` when it is
 /// never closed. The splitter's inner loop: a record is most of a document.
@@ -409,17 +421,7 @@ fn container_end(b: &[u8], open: usize) -> Option<usize> {
     let mut i = open;
     while let Some(&c) = b.get(i) {
         match c {
-            b'"' => {
-                // To the closing quote: past each escape and the byte it escapes.
-                let mut j = i + 1;
-                i = loop {
-                    let p = crate::node::quote_or_escape(b.get(j..)?)?;
-                    if b[j + p] == b'"' {
-                        break j + p;
-                    }
-                    j += p + 2;
-                };
-            }
+            b'"' => i = string_close(b, i)?,
             b'{' | b'[' => depth += 1,
             b'}' | b']' => {
                 depth -= 1;
@@ -455,16 +457,7 @@ fn element_ranges(b: &[u8], records: bool) -> Vec<(usize, usize)> {
                 if depth == target && in_records && start.is_none() {
                     start = Some(i);
                 }
-                // To the closing quote: past each escape and the byte it escapes.
-                let mut j = i + 1;
-                let close = loop {
-                    match b.get(j..).and_then(crate::node::quote_or_escape) {
-                        Some(p) if b[j + p] == b'\\' => j += p + 2,
-                        Some(p) => break Some(j + p),
-                        None => break None,
-                    }
-                };
-                let Some(close) = close else {
+                let Some(close) = string_close(b, i) else {
                     // (An unterminated string: nothing more to find.)
                     break;
                 };

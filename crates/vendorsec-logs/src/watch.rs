@@ -190,20 +190,11 @@ enum Whole {
 /// What `f` is by its first bytes: gzip, a JSON document (`[` or `{"Records":[`), or
 /// neither (JSON lines or text, read line by line).
 fn whole_kind(f: &mut std::fs::File) -> std::io::Result<Option<Whole>> {
-    let mut head = [0u8; 256];
-    let mut n = 0;
-    while n < head.len() {
-        match f.read(&mut head[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    let head = &head[..n];
+    let mut head = Vec::with_capacity(256);
+    f.take(256).read_to_end(&mut head)?;
     Ok(if head.starts_with(&[0x1f, 0x8b]) {
         Some(Whole::Gzip)
-    } else if crate::source::is_document(head) {
+    } else if crate::source::document_kind(&head).is_some() {
         Some(Whole::Document)
     } else {
         None
