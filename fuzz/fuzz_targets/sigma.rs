@@ -1,5 +1,6 @@
 //! Any text as a Sigma rule (and its first line as a condition), then, if it loads, any
-//! remaining bytes as a log through it, and all of it as one JSON event for the borrowed
+//! remaining bytes as a log through it and as a catalogue of Atlassian activities that
+//! resolves the rule's activity names, and all of it as one JSON event for the borrowed
 //! parser, which must accept exactly what serde_json accepts: refuse or run, never panic,
 //! never hang.
 #![no_main]
@@ -9,9 +10,15 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let (rule, log) = data.split_at(split);
     let text = String::from_utf8_lossy(rule);
     let _ = vendorsec_logs::rule::parse_condition(text.lines().next().unwrap_or(""));
-    if let Ok(r) = vendorsec_logs::Rule::parse("fuzz.yml", &text) {
+    if let Ok(mut r) = vendorsec_logs::Rule::parse("fuzz.yml", &text) {
         let _ = r.anchors();
         let _ = r.required();
+        let catalogue = String::from_utf8_lossy(log.get(1..).unwrap_or_default());
+        if let Ok(actions) = vendorsec_logs::activities::EventActions::parse(&catalogue) {
+            let _ = r.resolve_activities(&actions);
+            let _ = r.anchors();
+            let _ = r.required();
+        }
         let _ = vendorsec_logs::hunt(
             std::slice::from_ref(&r),
             None,

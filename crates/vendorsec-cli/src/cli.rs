@@ -74,6 +74,10 @@ pub(crate) enum LogsCommand {
         /// Values for `|expand` placeholders (YAML: name → list of values).
         #[arg(long, value_name = "FILE")]
         placeholders: Option<PathBuf>,
+        /// The Atlassian organisation's activities (see `hunt`): each rule that names
+        /// activities lists those it resolves to.
+        #[arg(long, value_name = "FILE")]
+        atlassian_event_actions: Option<PathBuf>,
     },
     /// Run Sigma rules over log files (JSON lines, JSON arrays, CloudTrail Records files,
     /// gzip; `-` for standard input): every match is a finding at the log file and line.
@@ -106,6 +110,12 @@ pub(crate) struct RuleArgs {
     /// using a placeholder does not load, as the Sigma specification requires.
     #[arg(long, value_name = "FILE")]
     pub(crate) placeholders: Option<PathBuf>,
+    /// The Atlassian organisation's activities (the saved response of `GET
+    /// https://api.atlassian.com/admin/v1/orgs/{orgId}/event-actions`, or a YAML map of key →
+    /// display name): rules that name activities by display name (`activity`) then match the
+    /// audit log's keys (`attributes.action`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) atlassian_event_actions: Option<PathBuf>,
     /// Take each record's event from this field (dotted path), for logs wrapped by a
     /// shipper or a test harness (`event`, `_source`, `result`).
     #[arg(long, value_name = "FIELD")]

@@ -11,32 +11,51 @@ use vendorsec_core::{Diagnostic, DiagnosticKind, RuleMeta, ScanReport, Severity,
 use crate::cli::{HuntArgs, LogsArgs, LogsCommand, OutputFormat};
 
 /// The rules to run: `--rules` (or the built-in pack when none), the pack added with
-/// `--with-pack`, field mappings applied.
-fn load_rules(
-    rules: &[std::path::PathBuf],
-    with_pack: bool,
-    mapping: Option<&std::path::Path>,
-    placeholders: Option<&std::path::Path>,
-) -> anyhow::Result<vendorsec_logs::Loaded> {
+/// `--with-pack`, Atlassian activity names resolved, field mappings applied.
+fn load_rules(sel: &crate::cli::RuleArgs) -> anyhow::Result<vendorsec_logs::Loaded> {
+    let rules = &sel.rules;
     let mut loaded = if rules.is_empty() {
         vendorsec_logs::pack::builtin()
     } else {
         vendorsec_logs::load_with(
             rules,
-            &read_data(placeholders, vendorsec_logs::Placeholders::parse)?,
+            &read_data(
+                sel.placeholders.as_deref(),
+                vendorsec_logs::Placeholders::parse,
+            )?,
         )
     };
-    if with_pack && !rules.is_empty() {
+    if sel.with_pack && !rules.is_empty() {
         let p = vendorsec_logs::pack::builtin();
         loaded.rules.extend(p.rules);
         loaded.correlations.extend(p.correlations);
     }
+    if let Some(actions) = read_event_actions(sel.atlassian_event_actions.as_deref())? {
+        loaded.resolve_activities(&actions);
+    }
     // The built-in mappings, with the user's laid on top.
-    loaded.apply(
-        &vendorsec_logs::Mappings::builtin()
-            .with(read_data(mapping, vendorsec_logs::Mappings::parse)?),
-    );
+    loaded.apply(&vendorsec_logs::Mappings::builtin().with(read_data(
+        sel.mapping.as_deref(),
+        vendorsec_logs::Mappings::parse,
+    )?));
     Ok(loaded)
+}
+
+/// `--atlassian-event-actions`, parsed.
+fn read_event_actions(
+    path: Option<&std::path::Path>,
+) -> anyhow::Result<Option<vendorsec_logs::activities::EventActions>> {
+    path.map(|p| read_data(Some(p), vendorsec_logs::activities::EventActions::parse))
+        .transpose()
+}
+
+/// How many of the rules name Atlassian activities that no catalogue resolved: on raw
+/// organisation audit logs they cannot match.
+fn unresolved_activities(sel: &crate::cli::RuleArgs, loaded: &vendorsec_logs::Loaded) -> usize {
+    if sel.atlassian_event_actions.is_some() {
+        return 0;
+    }
+    loaded.rules.iter().filter(|r| r.names_activities()).count()
 }
 
 /// A data file the user names (`--placeholders`, `--mapping`), parsed; empty without one.
@@ -130,7 +149,13 @@ pub(crate) fn run(args: &LogsArgs) -> anyhow::Result<ExitCode> {
             paths,
             json,
             placeholders,
-        } => check_rules(paths, *json, placeholders.as_deref()),
+            atlassian_event_actions,
+        } => check_rules(
+            paths,
+            *json,
+            placeholders.as_deref(),
+            atlassian_event_actions.as_deref(),
+        ),
         LogsCommand::Hunt(h) => hunt(h),
         LogsCommand::Secrets(a) => secrets(a),
         LogsCommand::Watch(w) => watch(w),
@@ -224,12 +249,7 @@ fn deliver(sinks: &[Sink], a: &vendorsec_logs::watch::Alert) -> Result<(), Strin
 #[allow(clippy::print_stderr)]
 fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
     use vendorsec_logs::watch::{Alert, Checkpoint, Gate, key, read_new};
-    let loaded = load_rules(
-        &args.sel.rules,
-        args.sel.with_pack,
-        args.sel.mapping.as_deref(),
-        args.sel.placeholders.as_deref(),
-    )?;
+    let loaded = load_rules(&args.sel)?;
     for e in &loaded.errors {
         eprintln!(
             "vendorsec: {}:{}: rule not loaded: {}",
@@ -238,6 +258,12 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
     }
     if loaded.rules.is_empty() {
         anyhow::bail!("no rule loaded");
+    }
+    let n = unresolved_activities(&args.sel, &loaded);
+    if n > 0 {
+        eprintln!(
+            "vendorsec: {n} rules name Atlassian activities and match the organisation audit log only with --atlassian-event-actions"
+        );
     }
     let sinks = sinks(&args.alerts)?;
     let resolve = |r: &str| loaded.rules.iter().position(|x| x.name == r || x.id == r);
@@ -607,16 +633,38 @@ fn check_rules(
     paths: &[std::path::PathBuf],
     json: bool,
     placeholders: Option<&std::path::Path>,
+    event_actions: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
-    let loaded = vendorsec_logs::load_with(
+    let mut loaded = vendorsec_logs::load_with(
         paths,
         &read_data(placeholders, vendorsec_logs::Placeholders::parse)?,
     );
+    let actions = read_event_actions(event_actions)?;
+    // Each rule's Atlassian activities: `None` when it names none; the names it resolved
+    // to, or `None` inside without a catalogue.
+    let names_activities: Vec<bool> = loaded.rules.iter().map(|r| r.names_activities()).collect();
+    let resolved: Vec<Option<Vec<String>>> = match &actions {
+        Some(a) => loaded
+            .resolve_activities(a)
+            .into_iter()
+            .map(|v| Some(v.into_iter().map(|(_, name)| name.to_owned()).collect()))
+            .collect(),
+        None => vec![None; loaded.rules.len()],
+    };
+    let activities = |i: usize| names_activities[i].then(|| resolved[i].clone());
     let mut out = String::new();
     if json {
         let v = serde_json::json!({
             "correlations": loaded.correlations.iter().map(|c| serde_json::json!({"path": c.path, "name": c.name, "title": c.title, "rules": c.rules})).collect::<Vec<_>>(),
-            "loaded": loaded.rules.iter().map(|r| serde_json::json!({"path": r.path, "id": r.id, "title": r.title, "product": r.product, "service": r.service, "level": r.level})).collect::<Vec<_>>(),
+            "loaded": loaded.rules.iter().enumerate().map(|(i, r)| {
+                let mut j = serde_json::json!({"path": r.path, "id": r.id, "title": r.title, "product": r.product, "service": r.service, "level": r.level});
+                // (Only for rules that name activities: the names resolved, null without a
+                // catalogue.)
+                if let Some(a) = activities(i) {
+                    j["atlassian_activities"] = serde_json::json!(a);
+                }
+                j
+            }).collect::<Vec<_>>(),
             "failed": loaded.errors.iter().map(|e| serde_json::json!({"path": e.path, "line": e.line, "reason": e.reason})).collect::<Vec<_>>(),
         });
         out = serde_json::to_string_pretty(&v)? + "\n";
@@ -624,7 +672,22 @@ fn check_rules(
         let mut lines: Vec<(String, String)> = loaded
             .rules
             .iter()
-            .map(|r| (r.path.clone(), format!("{}: loaded ({})", r.path, r.title)))
+            .enumerate()
+            .map(|(i, r)| {
+                let tail = match activities(i) {
+                    None => String::new(),
+                    Some(None) => "; names Atlassian activities: they match the organisation audit log only with --atlassian-event-actions".to_owned(),
+                    Some(Some(names)) if names.is_empty() => {
+                        "; names Atlassian activities: none in the catalogue".to_owned()
+                    }
+                    Some(Some(names)) => format!(
+                        "; Atlassian activities ({}): {}",
+                        names.len(),
+                        names.join(", ")
+                    ),
+                };
+                (r.path.clone(), format!("{}: loaded ({}){tail}", r.path, r.title))
+            })
             .chain(loaded.correlations.iter().map(|c| {
                 (
                     c.path.clone(),
@@ -675,12 +738,7 @@ fn log_files(
 
 fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let loaded = load_rules(
-        &args.sel.rules,
-        args.sel.with_pack,
-        args.sel.mapping.as_deref(),
-        args.sel.placeholders.as_deref(),
-    )?;
+    let loaded = load_rules(&args.sel)?;
     if loaded.rules.is_empty() {
         anyhow::bail!(
             "no rule loaded from {} path(s) ({} refused; see `vendorsec logs check-rules`)",
@@ -948,8 +1006,14 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         DiagnosticKind::Note,
         "logs",
         format!(
-            "{events} events, {} rules loaded, {:.0} events/s",
+            "{events} events, {} rules loaded{}, {:.0} events/s",
             loaded.rules.len(),
+            match unresolved_activities(&args.sel, &loaded) {
+                0 => String::new(),
+                n => format!(
+                    " ({n} name Atlassian activities and match the organisation audit log only with --atlassian-event-actions)"
+                ),
+            },
             events as f64 / started.elapsed().as_secs_f64().max(1e-6)
         ),
     ));

@@ -279,6 +279,145 @@ fn the_guideline_pack_over_the_samples() {
     );
 }
 
+/// The Atlassian organisation audit log records activity keys; the pack names activities
+/// by display name, and the organisation's catalogue (its event-actions API's response)
+/// joins them, in `hunt`, `watch` and `check-rules`.
+#[test]
+fn atlassian_activity_rules_run_with_the_organisations_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = |items: &[(&str, &str)]| {
+        let data: Vec<String> = items
+            .iter()
+            .map(|(k, n)| {
+                format!(
+                    r#"{{"id":"{k}","type":"event-actions","attributes":{{"displayName":"{n}"}}}}"#
+                )
+            })
+            .collect();
+        format!(r#"{{"data":[{}],"links":{{}}}}"#, data.join(","))
+    };
+    // Two pages as a loop over the API's cursor saves them, one after the other.
+    let catalogue = format!(
+        "{}\n{}\n",
+        page(&[
+            ("user_login", "Logged in to account"),
+            ("tsv_enforced", "Enforced two-step verification"),
+        ]),
+        page(&[
+            ("group_member_added", "Added user to group"),
+            ("site_created", "Created site"),
+            ("jira_issue_viewed", "Viewed Jira issue"),
+        ])
+    );
+    std::fs::write(dir.path().join("actions.json"), catalogue).unwrap();
+    let event = |action: &str| {
+        format!(
+            r#"{{"id":"e-{action}","type":"events","attributes":{{"time":"2026-11-30T10:00:00Z","action":"{action}","actor":{{"email":"admin@acme.test"}}}},"message":{{"content":"x","format":"simple"}}}}"#
+        )
+    };
+    let log: Vec<String> = [
+        "user_login",
+        "tsv_enforced",
+        "jira_issue_viewed",
+        "group_member_added",
+        "site_created",
+        "user_logged_in_as_user",
+    ]
+    .iter()
+    .map(|a| event(a))
+    .collect();
+    std::fs::write(dir.path().join("org-audit.jsonl"), log.join("\n") + "\n").unwrap();
+    let hunt = |extra: &[&str]| {
+        let mut a = vec!["logs", "hunt", "org-audit.jsonl", "--format", "json"];
+        a.extend(extra);
+        json(&run(dir.path(), &a, None))
+    };
+    // Without the catalogue: only the rule on a key, and the report says why.
+    let r = hunt(&[]);
+    assert_eq!(
+        shown(&r, rule_line),
+        ["sigma/vendorsec_atlassian_admin_logged_in_as_user 6"]
+    );
+    let notes = r["diagnostics"].to_string();
+    assert!(
+        notes.contains("(3 name Atlassian activities and match the organisation audit log only with --atlassian-event-actions)"),
+        "{notes}"
+    );
+    // With it: each activity on its line, and no such note.
+    let r = hunt(&["--atlassian-event-actions", "actions.json"]);
+    assert_eq!(
+        sorted_findings(&r, rule_line),
+        [
+            "sigma/vendorsec_atlassian_admin_logged_in_as_user 6",
+            "sigma/vendorsec_atlassian_site_created 5",
+            "sigma/vendorsec_atlassian_two_step_verification_changed 2",
+            "sigma/vendorsec_atlassian_user_administration 4",
+        ]
+    );
+    assert!(
+        !r["diagnostics"]
+            .to_string()
+            .contains("name Atlassian activities")
+    );
+    // `watch` joins them the same way.
+    let out = run(
+        dir.path(),
+        &[
+            "logs",
+            "watch",
+            "--once",
+            "org-audit.jsonl",
+            "--atlassian-event-actions",
+            "actions.json",
+        ],
+        None,
+    );
+    let alerts = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(alerts.lines().count(), 4, "{alerts}");
+    // `check-rules` lists what each rule resolves to, or that it needs the catalogue.
+    let pack = concat!(env!("CARGO_MANIFEST_DIR"), "/../vendorsec-logs/rules");
+    let check = |extra: &[&str]| {
+        let mut a = vec!["logs", "check-rules", pack];
+        a.extend(extra);
+        String::from_utf8_lossy(&run(dir.path(), &a, None).stdout).into_owned()
+    };
+    let text = check(&["--atlassian-event-actions", "actions.json"]);
+    assert!(
+        text.contains("vendorsec_atlassian_site_created.yml: loaded (Atlassian site, product or workspace created); Atlassian activities (1): Created site\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(Atlassian user, group or permission administration); Atlassian activities (1): Added user to group\n"),
+        "{text}"
+    );
+    let text = check(&[]);
+    assert!(
+        text.contains("(Atlassian two-step verification changed); names Atlassian activities: they match the organisation audit log only with --atlassian-event-actions\n"),
+        "{text}"
+    );
+    // A file that is not a catalogue: the path and the reason, and nothing run.
+    std::fs::write(dir.path().join("bad.json"), r#"{"data":[{"id":"k"}]}"#).unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "logs",
+            "hunt",
+            "org-audit.jsonl",
+            "--atlassian-event-actions",
+            "bad.json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "bad.json: item 1: not an event action (`id` and `attributes.displayName`, both text)"
+        ),
+        "{err}"
+    );
+}
+
 #[test]
 fn the_guideline_pack_on_bitbucket_audit_logs_in_both_shapes() {
     let dir = tempfile::tempdir().unwrap();
@@ -1104,6 +1243,16 @@ fn directories_are_read_as_their_files_in_name_order() {
     }
     std::fs::write(day("09").join(".partial.json"), event("hidden")).unwrap();
     std::os::unix::fs::symlink(dir.path().join("AWSLogs"), day("09").join("loop")).unwrap();
+    // CloudTrail's digests beside its logs (one JSON object each, not an event).
+    let digests = dir
+        .path()
+        .join("AWSLogs/1/CloudTrail-Digest/us-east-1/2025/10/09");
+    std::fs::create_dir_all(&digests).unwrap();
+    std::fs::write(
+        digests.join("1_CloudTrail-Digest_us-east-1_t_us-east-1_20251009T010000Z.json"),
+        r#"{"awsAccountId":"1","digestStartTime":"2025-10-09T00:00:00Z","logFiles":[]}"#,
+    )
+    .unwrap();
     std::fs::create_dir(dir.path().join("empty")).unwrap();
     let out = run(
         dir.path(),
@@ -1155,6 +1304,12 @@ fn directories_are_read_as_their_files_in_name_order() {
     );
     assert!(
         diagnostics.contains(&"empty no log file in this directory".to_owned()),
+        "{diagnostics:?}"
+    );
+    assert!(
+        diagnostics.iter().any(|d| d.ends_with(
+            "AWSLogs/1/CloudTrail-Digest CloudTrail's integrity digests, not events: not read (name it to read it)"
+        )),
         "{diagnostics:?}"
     );
     let secrets = json(&run(

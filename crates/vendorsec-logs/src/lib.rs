@@ -6,6 +6,7 @@
 //! its shape so that a rule for one product runs only on that product's events, and a rule
 //! for a product this engine does not know runs on every event as it is ([`event`]).
 
+pub mod activities;
 pub mod correlation;
 pub mod event;
 pub mod firstseen;
@@ -122,6 +123,18 @@ impl Loaded {
                 r.rename_fields(map);
             }
         }
+    }
+
+    /// Resolve the rules' Atlassian activity names with an organisation's catalogue (see
+    /// [`activities`]): the activities each rule resolved to, by rule.
+    pub fn resolve_activities<'c>(
+        &mut self,
+        actions: &'c activities::EventActions,
+    ) -> Vec<Vec<(&'c str, &'c str)>> {
+        self.rules
+            .iter_mut()
+            .map(|r| r.resolve_activities(actions))
+            .collect()
     }
 
     /// Attach every filter to the rules it names (by `id` or `name`); a filter naming no
@@ -1311,9 +1324,9 @@ pub fn open_decoded(path: &Path) -> std::io::Result<Box<dyn Read + Send>> {
 /// The log files of the paths a user named, in order: a file (or `-`) as it is, a directory
 /// as the files below it, each directory's entries in the order of their names (CloudTrail's
 /// `AWSLogs/…/2025/10/09/…_20251009T0005Z_….json.gz` layout then reads oldest first, as
-/// correlations and first-seen logins want). Hidden entries (`.name`) are left out and
-/// symbolic links to directories are not followed (no loops); what cannot be read is
-/// returned with why, and the rest goes on.
+/// correlations and first-seen logins want). Hidden entries (`.name`) are left out, and so
+/// are CloudTrail's `CloudTrail-Digest` directories; symbolic links to directories are not
+/// followed (no loops). What is not read is returned with why, and the rest goes on.
 #[must_use]
 pub fn log_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
     /// Deeper than any log layout (CloudTrail's is 8 below `AWSLogs`).
@@ -1352,7 +1365,14 @@ pub fn log_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
         };
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for (p, t) in entries {
-            if t.is_dir() {
+            if t.is_dir() && p.file_name().is_some_and(|n| n == "CloudTrail-Digest") {
+                // (CloudTrail's hourly integrity digests sit beside its logs in S3.)
+                problems.push((
+                    p,
+                    "CloudTrail's integrity digests, not events: not read (name it to read it)"
+                        .into(),
+                ));
+            } else if t.is_dir() {
                 dir(&p, depth + 1, files, problems);
             } else if t.is_symlink() {
                 match std::fs::metadata(&p) {

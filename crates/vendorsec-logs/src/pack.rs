@@ -6,10 +6,22 @@
 use crate::Loaded;
 
 /// (file name, YAML) of every rule of the pack.
-pub const PACK: [(&str, &str); 18] = [
+pub const PACK: [(&str, &str); 21] = [
     (
         "vendorsec_atlassian_admin_logged_in_as_user.yml",
         include_str!("../rules/vendorsec_atlassian_admin_logged_in_as_user.yml"),
+    ),
+    (
+        "vendorsec_atlassian_site_created.yml",
+        include_str!("../rules/vendorsec_atlassian_site_created.yml"),
+    ),
+    (
+        "vendorsec_atlassian_two_step_verification_changed.yml",
+        include_str!("../rules/vendorsec_atlassian_two_step_verification_changed.yml"),
+    ),
+    (
+        "vendorsec_atlassian_user_administration.yml",
+        include_str!("../rules/vendorsec_atlassian_user_administration.yml"),
     ),
     (
         "vendorsec_aws_console_login_failures.yml",
@@ -137,6 +149,116 @@ mod tests {
                 }
             }
         }
-        assert!(checked >= 28, "{checked}");
+        assert!(checked >= 35, "{checked}");
+    }
+
+    /// The organisation audit log as Atlassian's API returns it records keys, not names:
+    /// through a catalogue, the pack's rules on activity names match it, each on the
+    /// activities its words pick out; without one they match none of it.
+    #[test]
+    fn atlassian_activity_rules_match_raw_audit_events_through_a_catalogue() {
+        // Names as Atlassian's activities database words them; the keys are this test's.
+        let names = [
+            ("user_login", "Logged in to account"),
+            ("user_logout", "Logged out of account"),
+            ("user_deactivated", "Deactivated account"),
+            ("user_reactivated", "Reactivated account"),
+            ("password_recovery", "Requested password recovery link"),
+            ("group_member_added", "Added user to group"),
+            ("group_created", "Created group"),
+            ("product_access_granted", "Granted product access"),
+            ("org_admin_granted", "Granted organization admin role"),
+            ("tsv_enforced", "Enforced two-step verification"),
+            ("tsv_reset", "Reset two-step verification for user"),
+            ("site_created", "Created site"),
+            ("user_added_to_site", "Added user to site"),
+            ("repository_created", "Created repository"),
+            ("jira_issue_viewed", "Viewed Jira issue"),
+            ("app_installed", "App successful installation"),
+        ];
+        let data: Vec<Value> = names
+            .iter()
+            .map(|(k, n)| serde_json::json!({"id": k, "type": "event-actions", "attributes": {"displayName": n}}))
+            .collect();
+        let catalogue = crate::activities::EventActions::parse(
+            &serde_json::json!({ "data": data }).to_string(),
+        )
+        .unwrap();
+        let mut loaded = builtin();
+        let resolved = loaded.resolve_activities(&catalogue);
+        let of = |title: &str| -> Vec<&str> {
+            let i = loaded.rules.iter().position(|r| r.title == title).unwrap();
+            resolved[i].iter().map(|(_, n)| *n).collect()
+        };
+        assert_eq!(
+            of("Atlassian two-step verification changed"),
+            [
+                "Enforced two-step verification",
+                "Reset two-step verification for user"
+            ]
+        );
+        assert_eq!(
+            of("Atlassian user, group or permission administration"),
+            [
+                "Deactivated account",
+                "Reactivated account",
+                "Added user to group",
+                "Created group",
+                "Granted product access",
+                "Granted organization admin role",
+                "Added user to site",
+            ]
+        );
+        assert_eq!(
+            of("Atlassian site, product or workspace created"),
+            ["Created site"]
+        );
+        assert!(of("Atlassian administrator logged in as another user").is_empty());
+
+        let hits = |loaded: &Loaded, action: &str| -> Vec<String> {
+            let v = serde_json::json!({"id": "e", "type": "events", "attributes": {"action": action, "time": "2026-11-30T10:00:00Z", "actor": {"email": "admin@acme.test"}}});
+            let mut n = crate::node::Node::from_value(&v);
+            event::normalise(&mut n);
+            loaded
+                .rules
+                .iter()
+                .filter(|r| applies(r, event::product(&n)) && r.matches_node(&n))
+                .map(|r| r.stem.clone())
+                .collect()
+        };
+        let plain = builtin();
+        for (action, want) in [
+            (
+                "tsv_enforced",
+                Some("vendorsec_atlassian_two_step_verification_changed"),
+            ),
+            (
+                "group_member_added",
+                Some("vendorsec_atlassian_user_administration"),
+            ),
+            ("site_created", Some("vendorsec_atlassian_site_created")),
+            (
+                "user_added_to_site",
+                Some("vendorsec_atlassian_user_administration"),
+            ),
+            ("user_login", None),
+            ("jira_issue_viewed", None),
+            ("no_such_action", None),
+        ] {
+            assert_eq!(
+                hits(&loaded, action),
+                want.into_iter().collect::<Vec<_>>(),
+                "{action}"
+            );
+            assert!(
+                hits(&plain, action).is_empty(),
+                "{action} without a catalogue"
+            );
+        }
+        // The keys the pack already names still match as they did.
+        assert_eq!(
+            hits(&loaded, "user_logged_in_as_user"),
+            ["vendorsec_atlassian_admin_logged_in_as_user"]
+        );
     }
 }

@@ -41,6 +41,38 @@ struct FieldCond {
 }
 
 impl FieldCond {
+    /// This condition with an activity's display name read as its key: the keys of the
+    /// catalogue's activities whose names it matches. Other conditions are returned as they
+    /// are.
+    fn resolved(&self, actions: &crate::activities::EventActions) -> FieldCond {
+        if self.field != crate::activities::ACTIVITY {
+            return self.clone();
+        }
+        let mut matchers = Vec::new();
+        for (key, name) in actions.iter() {
+            let n = Node::Str(std::borrow::Cow::Borrowed(name));
+            let test = |m: &Matcher| m.test(Some(&n), &n);
+            let ok = if self.all {
+                self.matchers.iter().all(test)
+            } else {
+                self.matchers.iter().any(test)
+            };
+            if ok {
+                matchers.push(Matcher::Str {
+                    test: matcher::Str::Eq(key.to_lowercase()),
+                    cased: false,
+                });
+            }
+        }
+        // (No key matched: an empty list, which nothing matches.)
+        FieldCond {
+            field: crate::activities::ACTION.to_owned(),
+            alts: Vec::new(),
+            matchers,
+            all: false,
+        }
+    }
+
     fn value<'n, 'a>(&self, event: &'n Node<'a>) -> Option<&'n Node<'a>> {
         field(event, &self.field).or_else(|| self.alts.iter().find_map(|a| field(event, a)))
     }
@@ -817,6 +849,68 @@ impl Rule {
         }
     }
 
+    /// Whether the rule (or one of its filters) names Atlassian activities by display name
+    /// ([`crate::activities`]).
+    #[must_use]
+    pub fn names_activities(&self) -> bool {
+        self.product == "atlassian"
+            && self
+                .searches
+                .iter()
+                .any(|(_, s)| s.conds().any(|fc| fc.field == crate::activities::ACTIVITY))
+            || self.filters.iter().any(Rule::names_activities)
+    }
+
+    /// Resolve the rule's conditions on Atlassian activity names with an organisation's
+    /// catalogue: a map with such conditions also matches, as an alternative, with each of
+    /// them replaced by the keys of the activities whose names it matches. The activities
+    /// (key, display name) that the rule now matches on an audit event with nothing but its
+    /// key, in the catalogue's order (none when it names no activity).
+    pub fn resolve_activities<'c>(
+        &mut self,
+        actions: &'c crate::activities::EventActions,
+    ) -> Vec<(&'c str, &'c str)> {
+        if !self.names_activities() {
+            return Vec::new();
+        }
+        self.resolve_into(actions);
+        actions
+            .iter()
+            .filter(|(key, _)| {
+                let event = serde_json::json!({"type": "events", "attributes": {"action": key}});
+                self.matches(&event)
+            })
+            .collect()
+    }
+
+    fn resolve_into(&mut self, actions: &crate::activities::EventActions) {
+        if self.product == "atlassian" {
+            for (_, s) in &mut self.searches {
+                let maps: Vec<Vec<FieldCond>> = match s {
+                    Search::Map(c) => vec![std::mem::take(c)],
+                    Search::AnyMap(ms) => std::mem::take(ms),
+                    Search::Keywords(..) => continue,
+                };
+                let mut out = Vec::with_capacity(maps.len() * 2);
+                for m in maps {
+                    let resolved = m
+                        .iter()
+                        .any(|fc| fc.field == crate::activities::ACTIVITY)
+                        .then(|| m.iter().map(|fc| fc.resolved(actions)).collect());
+                    out.push(m);
+                    out.extend(resolved);
+                }
+                *s = match out.len() {
+                    1 => Search::Map(out.pop().unwrap_or_default()),
+                    _ => Search::AnyMap(out),
+                };
+            }
+        }
+        for f in &mut self.filters {
+            f.resolve_into(actions);
+        }
+    }
+
     /// The fields this rule (with its filters) reads: field names, their mapped
     /// alternatives and `fieldref` targets.
     #[must_use]
@@ -1253,6 +1347,48 @@ mod tests {
         assert!(e.reason.contains("`other`"));
         let e = Rule::parse("r.yml", "title: [unclosed\n").unwrap_err();
         assert!(e.reason.contains("not valid YAML"));
+    }
+
+    /// A condition on `activity` becomes, with a catalogue, the keys of the names it matches
+    /// (under every modifier, `|all` too), as an alternative to the name itself; a rule for
+    /// another product keeps its `activity` field as it is.
+    #[test]
+    fn activity_names_resolve_to_their_keys_as_an_alternative() {
+        let actions = crate::activities::EventActions::parse(
+            "a1: Enforced two-step verification\na2: Removed two-step verification\na3: Created site\n",
+        )
+        .unwrap();
+        let text = |product: &str| {
+            format!(
+                "title: t\nlogsource:\n  product: {product}\ndetection:\n  sel:\n    activity|contains|all: [two-step, removed]\n  other:\n    - activity: created site\n    - x: 1\n  condition: sel or other\n"
+            )
+        };
+        let mut r = Rule::parse("r.yml", &text("atlassian")).unwrap();
+        assert!(r.names_activities());
+        let got = r.resolve_activities(&actions);
+        assert_eq!(
+            got,
+            [
+                ("a2", "Removed two-step verification"),
+                ("a3", "Created site")
+            ]
+        );
+        let hit = |r: &Rule, v: Value| r.matches(&v);
+        for (event, want) in [
+            (json!({"attributes": {"action": "a2"}}), true),
+            (json!({"attributes": {"action": "A3"}}), true),
+            (json!({"attributes": {"action": "a1"}}), false),
+            (json!({"activity": "Removed two-step verification"}), true),
+            (json!({"x": 1}), true),
+            (json!({"attributes": {"action": "a4"}}), false),
+        ] {
+            assert_eq!(hit(&r, event.clone()), want, "{event}");
+        }
+        let mut other = Rule::parse("r.yml", &text("aws")).unwrap();
+        assert!(!other.names_activities());
+        assert!(other.resolve_activities(&actions).is_empty());
+        assert!(!hit(&other, json!({"attributes": {"action": "a2"}})));
+        assert!(hit(&other, json!({"activity": "created site"})));
     }
 
     proptest::proptest! {
