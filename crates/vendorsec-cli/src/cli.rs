@@ -116,6 +116,12 @@ pub(crate) struct RuleArgs {
     /// audit log's keys (`attributes.action`).
     #[arg(long, value_name = "FILE")]
     pub(crate) atlassian_event_actions: Option<PathBuf>,
+    /// The field (dotted path) holding each event's time, for correlation windows [default:
+    /// the source's own: CloudTrail `eventTime`, GitHub `@timestamp`/`created_at`, Okta
+    /// `published`, Atlassian `attributes.time`; else the first of `timestamp`, `@timestamp`,
+    /// `eventTime`, `time`].
+    #[arg(long, value_name = "FIELD")]
+    pub(crate) time_field: Option<String>,
     /// Take each record's event from this field (dotted path), for logs wrapped by a
     /// shipper or a test harness (`event`, `_source`, `result`).
     #[arg(long, value_name = "FIELD")]

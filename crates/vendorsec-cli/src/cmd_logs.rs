@@ -322,7 +322,13 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
                     } else {
                         rule.name.clone()
                     };
-                    for f in engine.feed_at(m.rule, &rname, m.event(), None, (name, line)) {
+                    for f in engine.feed_at(
+                        m.rule,
+                        &rname,
+                        m.event(),
+                        args.sel.time_field.as_deref(),
+                        (name, line),
+                    ) {
                         let c = &engine.correlations()[f.correlation];
                         let at = f.place.as_ref().map_or(at, |p| vendorsec_logs::At {
                             line: p.1,
@@ -875,7 +881,13 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
                     } else {
                         rule.name.clone()
                     };
-                    for f in engine.feed_at(m.rule, &rname, m.event(), None, (&name, m.at.line)) {
+                    for f in engine.feed_at(
+                        m.rule,
+                        &rname,
+                        m.event(),
+                        args.sel.time_field.as_deref(),
+                        (&name, m.at.line),
+                    ) {
                         let c = &engine.correlations()[f.correlation];
                         let (log, line) =
                             f.place.clone().unwrap_or_else(|| (name.clone(), m.at.line));
@@ -942,6 +954,20 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
             format!(
                 "sigma/{}: {} matches{spread}; the first {CAP} are findings (use --matches for all)",
                 loaded.rules[rule].stem, per_rule[rule]
+            ),
+        ));
+    }
+    if engine.untimed() > 0 {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::Note,
+            "logs",
+            format!(
+                "{} matches of rules that correlations use had no time ({}): left out of the correlations (--time-field names the field)",
+                engine.untimed(),
+                match &args.sel.time_field {
+                    Some(f) => format!("`{f}` missing or not a time"),
+                    None => "none of the time fields their sources use".to_owned(),
+                }
             ),
         ));
     }

@@ -209,6 +209,57 @@ fn correlations_over_a_log() {
     let text = String::from_utf8_lossy(&check.stdout);
     assert_eq!(check.status.code(), Some(0), "{text}");
     assert!(text.contains("2 loaded (1 correlations)"), "{text}");
+    // The same events with their time under another name: left out of the window, and said
+    // so, until --time-field names it.
+    std::fs::write(
+        dir.path().join("renamed.jsonl"),
+        std::fs::read_to_string(dir.path().join("ct.jsonl"))
+            .unwrap()
+            .replace("\"eventTime\"", "\"when\""),
+    )
+    .unwrap();
+    let hunt = |extra: &[&str]| {
+        let mut a = vec![
+            "logs",
+            "hunt",
+            "--rules",
+            "brute.yml",
+            "renamed.jsonl",
+            "--format",
+            "json",
+        ];
+        a.extend(extra);
+        json(&run(dir.path(), &a, None))
+    };
+    let r = hunt(&[]);
+    assert!(
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["rule"] != "sigma/console_login_bruteforce")
+    );
+    assert!(
+        r["diagnostics"].to_string().contains("5 matches of rules that correlations use had no time (none of the time fields their sources use): left out of the correlations (--time-field names the field)"),
+        "{}",
+        r["diagnostics"]
+    );
+    let r = hunt(&["--time-field", "when"]);
+    let brute: Vec<&serde_json::Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "sigma/console_login_bruteforce")
+        .collect();
+    assert_eq!(brute.len(), 1);
+    assert_eq!(brute[0]["locations"][0]["line"], 5);
+    assert!(!r["diagnostics"].to_string().contains("had no time"));
+    let r = hunt(&["--time-field", "nowhere"]);
+    assert!(
+        r["diagnostics"]
+            .to_string()
+            .contains("(`nowhere` missing or not a time)")
+    );
 }
 
 /// The built-in guideline pack over the shared samples finds the event classes it targets.

@@ -383,6 +383,8 @@ pub struct Engine {
     max_groups: usize,
     /// The latest event time fed (seconds).
     latest: f64,
+    /// Matches of the correlations' rules left out for want of a time.
+    untimed: u64,
 }
 
 impl Engine {
@@ -413,7 +415,15 @@ impl Engine {
             state: (0..n).map(|_| HashMap::new()).collect(),
             max_groups: 100_000,
             latest: f64::NEG_INFINITY,
+            untimed: 0,
         })
+    }
+
+    /// How many matches of rules that correlations use had no time they could be placed
+    /// at (no time field, or not a time), and were left out of every window.
+    #[must_use]
+    pub fn untimed(&self) -> u64 {
+        self.untimed
     }
 
     #[must_use]
@@ -574,6 +584,9 @@ impl Engine {
     ) -> Vec<Fired> {
         let mut out = Vec::new();
         let Some(t) = event::time(ev, time_field).and_then(seconds) else {
+            if self.refs.iter().any(|r| r.contains(&rule)) {
+                self.untimed += 1;
+            }
             return out;
         };
         self.latest = self.latest.max(t);

@@ -108,16 +108,17 @@ const MAX_READ: u64 = 256 << 20;
 /// waits for the next look). A gzipped log, and a JSON document (`[…]`, CloudTrail's
 /// `{"Records": […]}`), is written whole and cannot be read line by line: it is read when it
 /// is new or has changed, and given decompressed, whole. A gzipped log that grew is read from
-/// where it was (gzip members appended); one still being written (its stream cut short) is an
-/// error and is not advanced past, so the next look reads it again. A JSON document that
-/// changed is read again whole (its new version).
+/// where it was (gzip members appended), or again whole when no member starts there (written
+/// anew in place); one still being written (its stream cut short) is an error and is not
+/// advanced past, so the next look reads it again. A JSON document that changed is read again
+/// whole (its new version).
 ///
 /// # Errors
 /// When the file cannot be opened or read, or a gzipped log does not decompress.
 pub fn read_new(path: &Path, pos: Position) -> std::io::Result<(Vec<u8>, Position, bool)> {
     let meta = std::fs::metadata(path)?;
     let id = file_id(&meta);
-    let rotated = pos.id != 0 && id != pos.id || meta.len() < pos.offset;
+    let mut rotated = pos.id != 0 && id != pos.id || meta.len() < pos.offset;
     let mut start = if rotated {
         Position {
             id,
@@ -134,6 +135,18 @@ pub fn read_new(path: &Path, pos: Position) -> std::io::Result<(Vec<u8>, Positio
     let mut f = std::fs::File::open(path)?;
     match whole_kind(&mut f)? {
         Some(Whole::Gzip) => {
+            if start.offset > 0 {
+                // Grown by gzip members appended, or rewritten in place (the same file, larger):
+                // then no member starts where the last read ended, and it is read again whole.
+                f.seek(SeekFrom::Start(start.offset))?;
+                let mut magic = Vec::with_capacity(2);
+                (&mut f).take(2).read_to_end(&mut magic)?;
+                if magic != [0x1f, 0x8b] {
+                    rotated = true;
+                    start.offset = 0;
+                    start.line = 0;
+                }
+            }
             f.seek(SeekFrom::Start(start.offset))?;
             let mut text = Vec::new();
             flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f.take(MAX_READ)))
@@ -316,6 +329,23 @@ mod tests {
             (&b"{\"eventName\":\"C\"}\n"[..], false)
         );
         assert_eq!((pos2.offset, pos2.line), (two.len() as u64, 1));
+        // Written anew in place, larger: no member starts where the last read ended, so all
+        // of it again (said as a rotation), where reading on from there failed at every look.
+        let three = gz(
+            "{\"eventName\":\"D\"}\n{\"eventName\":\"E\"}\n{\"eventName\":\"F\"}\n{\"eventName\":\"G\"}\n",
+        );
+        let mut anew = three.clone();
+        anew.extend(gz(&"{\"eventName\":\"H\"}\n".repeat(40)));
+        assert!(anew.len() > two.len());
+        std::fs::write(&p, &anew).unwrap();
+        let (b, pos3, rot) = read_new(&p, pos2).unwrap();
+        assert!(rot);
+        assert!(
+            b.starts_with(b"{\"eventName\":\"D\"}\n"),
+            "{}",
+            String::from_utf8_lossy(&b)
+        );
+        assert_eq!((pos3.offset, pos3.line), (anew.len() as u64, 44));
         // Still being written (cut short): an error, and the position stays for the next look.
         let q = dir.path().join("u.json.gz");
         std::fs::write(&q, &one[..one.len() / 2]).unwrap();
