@@ -49,6 +49,9 @@ fn read_event_actions(
         .transpose()
 }
 
+/// Said of rules that name Atlassian activities when no catalogue resolves them.
+const IDLE_ACTIVITIES: &str = "name Atlassian activities and match the organisation audit log only with --atlassian-event-actions";
+
 /// How many of the rules name Atlassian activities that no catalogue resolved: on raw
 /// organisation audit logs they cannot match.
 fn unresolved_activities(sel: &crate::cli::RuleArgs, loaded: &vendorsec_logs::Loaded) -> usize {
@@ -261,9 +264,7 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
     }
     let n = unresolved_activities(&args.sel, &loaded);
     if n > 0 {
-        eprintln!(
-            "vendorsec: {n} rules name Atlassian activities and match the organisation audit log only with --atlassian-event-actions"
-        );
+        eprintln!("vendorsec: {n} rules {IDLE_ACTIVITIES}");
     }
     let sinks = sinks(&args.alerts)?;
     let resolve = |r: &str| loaded.rules.iter().position(|x| x.name == r || x.id == r);
@@ -1036,9 +1037,7 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
             loaded.rules.len(),
             match unresolved_activities(&args.sel, &loaded) {
                 0 => String::new(),
-                n => format!(
-                    " ({n} name Atlassian activities and match the organisation audit log only with --atlassian-event-actions)"
-                ),
+                n => format!(" ({n} {IDLE_ACTIVITIES})"),
             },
             events as f64 / started.elapsed().as_secs_f64().max(1e-6)
         ),

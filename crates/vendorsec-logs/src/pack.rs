@@ -260,5 +260,36 @@ mod tests {
             hits(&loaded, "user_logged_in_as_user"),
             ["vendorsec_atlassian_admin_logged_in_as_user"]
         );
+        // A hunt (its index and raw-text prefilter) finds exactly what trying every rule on
+        // every event finds, over a log of every activity.
+        let log: String = names
+            .iter()
+            .map(|(k, _)| *k)
+            .chain(["user_logged_in_as_user", "no_such_action"])
+            .map(|k| format!("{{\"type\":\"events\",\"attributes\":{{\"action\":\"{k}\",\"time\":\"2026-11-30T10:00:00Z\"}}}}\n"))
+            .collect();
+        let mut fast = Vec::new();
+        crate::hunt(
+            &loaded.rules,
+            None,
+            Box::new(std::io::Cursor::new(log.clone().into_bytes())),
+            &mut |m| fast.push((m.at.line, loaded.rules[m.rule].stem.clone())),
+            &mut |_| {},
+        )
+        .unwrap();
+        let mut slow = Vec::new();
+        for (i, line) in log.lines().enumerate() {
+            let v: Value = serde_json::from_str(line).unwrap();
+            let action = v["attributes"]["action"].as_str().unwrap().to_owned();
+            slow.extend(
+                hits(&loaded, &action)
+                    .into_iter()
+                    .map(|r| (i as u64 + 1, r)),
+            );
+        }
+        fast.sort();
+        slow.sort();
+        assert_eq!(fast, slow);
+        assert_eq!(fast.len(), 11);
     }
 }
