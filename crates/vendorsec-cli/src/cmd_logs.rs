@@ -61,6 +61,17 @@ fn unresolved_activities(sel: &crate::cli::RuleArgs, loaded: &vendorsec_logs::Lo
     loaded.rules.iter().filter(|r| r.names_activities()).count()
 }
 
+/// Said of the matches that correlations left out for want of a time (after their count).
+fn untimed_note(time_field: Option<&str>) -> String {
+    format!(
+        "matches of rules that correlations use had no time ({}): left out of the correlations (--time-field names the field)",
+        match time_field {
+            Some(f) => format!("`{f}` missing or not a time"),
+            None => "none of the time fields their sources use".to_owned(),
+        }
+    )
+}
+
 /// A data file the user names (`--placeholders`, `--mapping`), parsed; empty without one.
 fn read_data<T: Default>(
     path: Option<&std::path::Path>,
@@ -497,6 +508,9 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
             }
         }
         // Windows whose end has passed (absence conditions), by the latest event time.
+        if engine.untimed() > 0 {
+            say(untimed_note(args.sel.time_field.as_deref()));
+        }
         let latest = engine.latest();
         for f in engine.flush_before(latest) {
             let c = &engine.correlations()[f.correlation];
@@ -963,12 +977,9 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
             DiagnosticKind::Note,
             "logs",
             format!(
-                "{} matches of rules that correlations use had no time ({}): left out of the correlations (--time-field names the field)",
+                "{} {}",
                 engine.untimed(),
-                match &args.sel.time_field {
-                    Some(f) => format!("`{f}` missing or not a time"),
-                    None => "none of the time fields their sources use".to_owned(),
-                }
+                untimed_note(args.sel.time_field.as_deref())
             ),
         ));
     }

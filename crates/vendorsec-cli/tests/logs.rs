@@ -260,6 +260,26 @@ fn correlations_over_a_log() {
             .to_string()
             .contains("(`nowhere` missing or not a time)")
     );
+    // `watch` the same: said once on stderr, and the correlation alert with the field named.
+    let watch = |extra: &[&str]| {
+        let mut a = vec![
+            "logs",
+            "watch",
+            "--once",
+            "--rules",
+            "brute.yml",
+            "renamed.jsonl",
+        ];
+        a.extend(extra);
+        run(dir.path(), &a, None)
+    };
+    let out = watch(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("had no time").count(), 1, "{err}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("console_login_bruteforce"));
+    let out = watch(&["--time-field", "when"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("sigma/console_login_bruteforce"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("had no time"));
 }
 
 /// The built-in guideline pack over the shared samples finds the event classes it targets.
