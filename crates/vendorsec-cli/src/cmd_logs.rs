@@ -918,7 +918,11 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
                 };
                 *n += 1;
                 if *n <= CAP {
-                    findings.push(vendorsec_logs::finding(rule, &name, &m));
+                    let mut f = vendorsec_logs::finding(rule, &name, &m);
+                    if let Some(tf) = args.sel.time_field.as_deref() {
+                        vendorsec_logs::set_event_time(&mut f, &m, tf);
+                    }
+                    findings.push(f);
                 } else if let Some(f) = first_over.get_mut(m.rule) {
                     f.get_or_insert(log_no);
                 }

@@ -253,6 +253,28 @@ fn correlations_over_a_log() {
         .collect();
     assert_eq!(brute.len(), 1);
     assert_eq!(brute[0]["locations"][0]["line"], 5);
+    // A finding shows its event's time from that field too.
+    std::fs::write(dir.path().join("iam.yml"), RULE).unwrap();
+    std::fs::write(
+        dir.path().join("iam.jsonl"),
+        r#"{"eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"CreateUser","when":"2026-11-30T11:00:00Z","userIdentity":{"type":"IAMUser"}}"#,
+    )
+    .unwrap();
+    let timed = |extra: &[&str]| {
+        let mut a = vec![
+            "logs",
+            "hunt",
+            "--rules",
+            "iam.yml",
+            "iam.jsonl",
+            "--format",
+            "json",
+        ];
+        a.extend(extra);
+        json(&run(dir.path(), &a, None))["findings"][0]["data"]["event_time"].clone()
+    };
+    assert_eq!(timed(&["--time-field", "when"]), "2026-11-30T11:00:00Z");
+    assert!(timed(&[]).is_null());
     assert!(!r["diagnostics"].to_string().contains("had no time"));
     let r = hunt(&["--time-field", "nowhere"]);
     assert!(

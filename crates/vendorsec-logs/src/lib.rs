@@ -1258,6 +1258,14 @@ pub fn finding(rule: &Rule, log: &str, m: &Match) -> Finding {
     }
 }
 
+/// A match's finding shows its event's time from `time_field` (`--time-field`) when the
+/// event has it there (else the time of the event's source, as [`finding`] found it).
+pub fn set_event_time(f: &mut Finding, m: &Match, time_field: &str) {
+    if let Some(t) = event::field(m.event().as_ref(), time_field).and_then(matcher::scalar_text) {
+        f.data.insert("event_time".into(), Value::from(t));
+    }
+}
+
 /// The fields [`summary`] shows, in its order: what happened, on what, by whom, from where
 /// (the first of each list that the event has).
 const SUMMARY_FIELDS: [&[&str]; 4] = [
