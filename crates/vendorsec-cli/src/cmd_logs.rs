@@ -49,6 +49,9 @@ fn read_event_actions(
         .transpose()
 }
 
+/// Records of one log that are not events, listed one by one (the rest are counted).
+const PROBLEMS_SHOWN: usize = 20;
+
 /// Said of rules that name Atlassian activities when no catalogue resolves them.
 const IDLE_ACTIVITIES: &str = "name Atlassian activities and match the organisation audit log only with --atlassian-event-actions";
 
@@ -311,6 +314,8 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
     // What the rules need to match, made once: it was made again for each look at each file
     // and for each line of standard input (370 lines a second).
     let mut matching = vendorsec_logs::Hunt::new(&loaded.rules, args.sel.event_path.as_deref());
+    // Records that are not events said so far, by file.
+    let problems_said = std::cell::RefCell::new(std::collections::HashMap::<String, usize>::new());
     let process = |name: &str,
                    bytes: &[u8],
                    first_line: u64,
@@ -373,7 +378,20 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
                     fingerprint: fd.fingerprint,
                 });
             },
-            &mut |p| eprintln!("vendorsec: {name}:{}: {}", first_line + p.line, p.reason),
+            &mut |p| {
+                // The first records of a file that are not events are said; after those, that
+                // there are more, once.
+                let mut said = problems_said.borrow_mut();
+                let n = said.entry(name.to_owned()).or_insert(0);
+                *n += 1;
+                if *n <= PROBLEMS_SHOWN {
+                    eprintln!("vendorsec: {name}:{}: {}", first_line + p.line, p.reason);
+                } else if *n == PROBLEMS_SHOWN + 1 {
+                    eprintln!(
+                        "vendorsec: {name}: more records not read as events; they are not said"
+                    );
+                }
+            },
         );
         if let Err(e) = r {
             return Err(format!("{name}: {e}"));
@@ -854,6 +872,7 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
             }
         };
         let mut write_err = None;
+        let (mut shown, mut more) = (0usize, 0u64);
         let before: Vec<u64> = per_rule.clone();
         // Each rule's part of a `--matches` line after the line number, made once per log.
         let mut tails: Vec<Option<String>> = vec![None; loaded.rules.len()];
@@ -928,13 +947,30 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
                 }
             },
             &mut |p| {
-                diagnostics.push(Diagnostic::new(
-                    DiagnosticKind::Unreadable,
-                    format!("{name}:{}", p.line),
-                    p.reason,
-                ))
+                // The first records of a log that are not events are listed; the rest are
+                // counted (a text file named by mistake has a problem per line, and a
+                // gigabyte of them listed would hold gigabytes).
+                if shown < PROBLEMS_SHOWN {
+                    shown += 1;
+                    diagnostics.push(Diagnostic::new(
+                        DiagnosticKind::Unreadable,
+                        format!("{name}:{}", p.line),
+                        p.reason,
+                    ));
+                } else {
+                    more += 1;
+                }
             },
         );
+        if more > 0 {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::Unreadable,
+                name.clone(),
+                format!(
+                    "{more} more records not read as events (the first {PROBLEMS_SHOWN} are listed)"
+                ),
+            ));
+        }
         match r {
             Ok(n) => events += n,
             Err(e) => diagnostics.push(Diagnostic::new(

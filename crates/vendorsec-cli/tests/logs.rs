@@ -161,6 +161,81 @@ fn hunt_over_real_cloudtrail_and_bad_input() {
     assert!(diags.contains("cut.gz"), "{diags}");
 }
 
+/// A file that is mostly not events (a licence named by mistake, an error log): its first
+/// 20 bad records are listed and the rest counted, under `hunt` (whose diagnostics would
+/// otherwise grow with the file) and under `watch`; its events are still matched.
+#[test]
+fn records_that_are_not_events_are_listed_up_to_twenty_then_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.yml"), RULE).unwrap();
+    let event = r#"{"eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"CreateUser","userIdentity":{"type":"IAMUser"}}"#;
+    let mut text = String::new();
+    for i in 0..100 {
+        text.push_str(&format!("this is line {i} of something else\n"));
+    }
+    text.push_str(event);
+    text.push('\n');
+    std::fs::write(dir.path().join("mixed.log"), &text).unwrap();
+    let r = json(&run(
+        dir.path(),
+        &[
+            "logs",
+            "hunt",
+            "--rules",
+            "r.yml",
+            "mixed.log",
+            "--format",
+            "json",
+        ],
+        None,
+    ));
+    assert_eq!(shown(&r, rule_line), ["sigma/r 101"]);
+    let d: Vec<String> = r["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "unreadable")
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["origin"].as_str().unwrap(),
+                d["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(d.len(), 21, "{d:?}");
+    assert!(
+        d.iter().filter(|x| x.starts_with("mixed.log:")).count() == 20,
+        "{d:?}"
+    );
+    assert!(
+        d.contains(
+            &"mixed.log 80 more records not read as events (the first 20 are listed)".to_owned()
+        ),
+        "{d:?}"
+    );
+    let out = run(
+        dir.path(),
+        &["logs", "watch", "--once", "--rules", "r.yml", "mixed.log"],
+        None,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.lines()
+            .filter(|l| l
+                .strip_prefix("vendorsec: mixed.log:")
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())))
+            .count(),
+        20,
+        "{err}"
+    );
+    assert!(
+        err.contains("vendorsec: mixed.log: more records not read as events; they are not said"),
+        "{err}"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+}
+
 #[test]
 fn correlations_over_a_log() {
     let dir = tempfile::tempdir().unwrap();
