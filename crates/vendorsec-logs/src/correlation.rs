@@ -584,7 +584,7 @@ impl Engine {
     ) -> Vec<Fired> {
         let mut out = Vec::new();
         let Some(t) = event::time(ev, time_field).and_then(seconds) else {
-            if self.refs.iter().any(|r| r.contains(&rule)) {
+            if self.uses(rule) {
                 self.untimed += 1;
             }
             return out;
