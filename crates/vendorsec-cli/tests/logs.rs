@@ -534,6 +534,53 @@ fn atlassian_activity_rules_run_with_the_organisations_catalogue() {
             .to_string()
             .contains("name Atlassian activities")
     );
+    // The same events as the organisation events API returns them, a page saved by `jq .`:
+    // the same findings, at each event's index in the page.
+    let events: Vec<serde_json::Value> = log
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let page = serde_json::json!({"data": events, "links": {"self": "x"}, "meta": {"next": null}});
+    std::fs::write(
+        dir.path().join("page.json"),
+        serde_json::to_string_pretty(&page).unwrap(),
+    )
+    .unwrap();
+    let r = json(&run(
+        dir.path(),
+        &[
+            "logs",
+            "hunt",
+            "page.json",
+            "--format",
+            "json",
+            "--atlassian-event-actions",
+            "actions.json",
+        ],
+        None,
+    ));
+    let mut at: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule"].as_str().unwrap(),
+                f["data"]["record_index"]
+            )
+        })
+        .collect();
+    at.sort();
+    assert_eq!(
+        at,
+        [
+            "sigma/vendorsec_atlassian_admin_logged_in_as_user 5",
+            "sigma/vendorsec_atlassian_site_created 4",
+            "sigma/vendorsec_atlassian_two_step_verification_changed 1",
+            "sigma/vendorsec_atlassian_user_administration 3",
+        ]
+    );
     // `watch` joins them the same way.
     let out = run(
         dir.path(),

@@ -249,26 +249,62 @@ pub fn read_raw(
     }
 }
 
-/// Whether a log that starts with `head` is one JSON document, which is read whole, rather
-/// than JSON lines: `Some(false)` for an array, `Some(true)` for CloudTrail's
-/// `{"Records": [...]}`.
+/// The keys of a top-level object whose array holds a log's records: CloudTrail's files
+/// (`Records`), and the pages of audit APIs as they are saved: Atlassian Data Center's
+/// auditing API (`entities`: Bitbucket, Jira, Confluence) and Google Cloud Logging's
+/// `entries:list` (`entries`). Atlassian's organisation events API pages them under `data`,
+/// a common key, taken only in a document of Atlassian events ([`atlassian_events`]).
+const PAGE_KEYS: [&[u8]; 3] = [b"Records", b"entities", b"entries"];
+
+/// Whether a page's key (`key`, a top-level key) holds the records.
+fn page_key(key: &[u8], with_data: bool) -> bool {
+    PAGE_KEYS.contains(&key) || with_data && key == b"data"
+}
+
+/// Whether a document is Atlassian organisation events: `"type": "events"` near its start.
+fn atlassian_events(head: &[u8]) -> bool {
+    let near = &head[..head.len().min(512)];
+    memchr::memmem::find(near, b"\"type\":\"events\"").is_some()
+        || memchr::memmem::find(near, b"\"type\": \"events\"").is_some()
+}
+
+/// Whether a log that starts with `head` is one JSON document (or several), read whole,
+/// rather than JSON lines: `Some(false)` for an array, `Some(true)` for an object: a page of
+/// records ([`page_first`]), or one printed over several lines (`jq .`), whose first line
+/// is its `{` alone.
 pub(crate) fn document_kind(head: &[u8]) -> Option<bool> {
-    match head.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'[') => Some(false),
-        Some(b'{') if records_first(head) => Some(true),
+    let at = head.iter().position(|b| !b.is_ascii_whitespace())?;
+    match head[at] {
+        b'[' => Some(false),
+        b'{' if page_first(&head[at..]) || alone_on_its_line(&head[at + 1..]) => Some(true),
         _ => None,
     }
 }
 
-/// Whether `head` starts, JSON whitespace aside, with `{"Records":[` (CloudTrail's files,
-/// one line or pretty-printed); anything else that starts with `{` is read as JSON lines.
-/// (Only the first few bytes are looked at: a CloudTrail file is often one long line.)
-fn records_first(head: &[u8]) -> bool {
-    const OPENING: &[u8] = b"{\"Records\":[";
-    head.iter()
-        .filter(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
-        .take(OPENING.len())
-        .eq(OPENING.iter())
+/// Whether `rest`, what follows an opening bracket, is whitespace up to the end of its line.
+fn alone_on_its_line(rest: &[u8]) -> bool {
+    rest.iter()
+        .take_while(|b| **b != b'\n')
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r'))
+        && rest.contains(&b'\n')
+}
+
+/// Whether `head`, which starts with `{`, opens with a page's key ([`PAGE_KEYS`]) and its
+/// array, JSON whitespace aside: `{"Records":[` (CloudTrail's files, one line or
+/// pretty-printed), `{"entities":[`, `{"entries":[`, or `{"data":[` of Atlassian
+/// organisation events (`"type":"events"` near the start: `data` is a common key in the
+/// first line of a JSON-lines log). Anything else that starts with `{` on a line with more is
+/// read as JSON lines. (Only the first bytes are looked at: such a file is often one line.)
+fn page_first(head: &[u8]) -> bool {
+    let mut rest = head
+        .iter()
+        .copied()
+        .filter(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'));
+    if rest.next() != Some(b'{') || rest.next() != Some(b'"') {
+        return false;
+    }
+    let key: Vec<u8> = rest.by_ref().take_while(|c| *c != b'"').take(16).collect();
+    page_key(&key, atlassian_events(head)) && rest.next() == Some(b':') && rest.next() == Some(b'[')
 }
 
 /// JSON lines, read in blocks: a batch is the complete lines of a block, the records being
@@ -437,16 +473,19 @@ fn container_end(b: &[u8], open: usize) -> Option<usize> {
 }
 
 /// Byte ranges of the elements of the array at `target_depth` (1: a top-level array; 2:
-/// the array of `{"Records": [...]}`), found by a small scanner that honours strings. A
+/// the array of a page's key, `{"Records": [...]}`, [`PAGE_KEYS`]), found by a small scanner
+/// that honours strings. A
 /// string's text is skipped to its closing quote at once ([`crate::node::quote_or_escape`]:
 /// CloudTrail's `Records` files are mostly string text, and going through it a byte at a
 /// time held the reading thread, and with it the whole hunt of a directory of such files).
-fn element_ranges(b: &[u8], records: bool) -> Vec<(usize, usize)> {
+fn element_ranges(b: &[u8], records: bool, with_data: bool) -> (Vec<(usize, usize)>, bool) {
     let mut out = Vec::new();
     let mut depth = 0usize;
     let mut start: Option<usize> = None;
     let target = if records { 2 } else { 1 };
     let mut in_records = !records;
+    // (Whether a page's array was found at all.)
+    let mut paged = !records;
     let mut last_key_records = false;
     let mut i = 0;
     while let Some(&c) = b.get(i) {
@@ -462,7 +501,7 @@ fn element_ranges(b: &[u8], records: bool) -> Vec<(usize, usize)> {
                     break;
                 };
                 if let Some(k) = key_start {
-                    last_key_records = &b[k..close] == b"Records";
+                    last_key_records = page_key(&b[k..close], with_data);
                 }
                 i = close + 1;
                 continue;
@@ -480,6 +519,7 @@ fn element_ranges(b: &[u8], records: bool) -> Vec<(usize, usize)> {
                 }
                 if records && depth == 1 && c == b'[' {
                     in_records = last_key_records;
+                    paged |= in_records;
                 }
                 depth += 1;
             }
@@ -510,6 +550,36 @@ fn element_ranges(b: &[u8], records: bool) -> Vec<(usize, usize)> {
             _ => {}
         }
         i += 1;
+    }
+    (out, paged)
+}
+
+/// The byte ranges of the values one after another in `b`, each an object or an array; at
+/// anything else, or a value never closed, a problem and the rest is left.
+fn top_level_values(b: &[u8], on_problem: &mut dyn FnMut(Problem)) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(p) = b
+        .get(i..)
+        .and_then(|r| r.iter().position(|c| !c.is_ascii_whitespace()))
+    {
+        let s = i + p;
+        let end = matches!(b[s], b'{' | b'[')
+            .then(|| container_end(b, s))
+            .flatten();
+        let Some(e) = end else {
+            on_problem(Problem {
+                line: 1 + memchr::memchr_iter(b'\n', &b[..s]).count() as u64,
+                reason: if matches!(b[s], b'{' | b'[') {
+                    "a JSON value that is never closed: the rest is not read".to_owned()
+                } else {
+                    "not JSON where a value should start: the rest is not read".to_owned()
+                },
+            });
+            break;
+        };
+        out.push((s, e + 1));
+        i = e + 1;
     }
     out
 }
@@ -558,7 +628,12 @@ fn document(
         });
         return Ok(());
     }
-    let ranges = element_ranges(&bytes, records);
+    let (mut ranges, paged) = element_ranges(&bytes, records, atlassian_events(&bytes));
+    if !paged {
+        // Objects that are not pages of records (printed over several lines, `jq .`): each
+        // is a record.
+        ranges = top_level_values(&bytes, on_problem);
+    }
     let mut line = 1u64;
     let mut counted = 0usize;
     let mut at = |i: usize, s: usize| {
@@ -612,7 +687,7 @@ mod tests {
     use super::*;
 
     /// The scanner as it was, a byte at a time: what [`element_ranges`] must agree with.
-    fn element_ranges_bytewise(b: &[u8], records: bool) -> Vec<(usize, usize)> {
+    fn element_ranges_bytewise(b: &[u8], records: bool, with_data: bool) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         let mut depth = 0usize;
         let mut in_str = false;
@@ -634,7 +709,7 @@ mod tests {
                         && records
                         && depth == 1
                     {
-                        last_key_records = &b[k..i] == b"Records";
+                        last_key_records = page_key(&b[k..i], with_data);
                     }
                 }
                 continue;
@@ -707,6 +782,50 @@ mod tests {
         let (ev, pr) = all(b"{\"a\":1}\nnot json\n\n{\"a\":2}\n[1]\n");
         assert_eq!(ev.iter().map(|e| e.0.line).collect::<Vec<_>>(), vec![1, 4]);
         assert_eq!(pr.iter().map(|p| p.line).collect::<Vec<_>>(), vec![2, 5]);
+    }
+
+    /// Audit APIs' pages as saved, compact or printed over lines, one after another: their
+    /// records are the page's array; a JSON-lines log whose lines start with another `data`
+    /// is read line by line; objects printed over lines (`jq .`) are a record each.
+    #[test]
+    fn api_pages_and_printed_objects() {
+        let names = |ev: &[(At, Value)]| -> Vec<String> {
+            ev.iter()
+                .map(|(a, v)| format!("{}:{:?} {}", a.line, a.index, v["n"]))
+                .collect()
+        };
+        // Atlassian's organisation events, two pages appended by a loop over the cursor.
+        let page = |a: u32, b: u32| {
+            format!(
+                r#"{{"data":[{{"id":"e{a}","type":"events","n":{a}}},{{"id":"e{b}","type":"events","n":{b}}}],"links":{{"next":"x"}},"meta":{{}}}}"#
+            )
+        };
+        let (ev, pr) = all(format!("{}\n{}\n", page(1, 2), page(3, 4)).as_bytes());
+        assert!(pr.is_empty(), "{pr:?}");
+        assert_eq!(
+            names(&ev),
+            ["1:Some(0) 1", "1:Some(1) 2", "2:Some(2) 3", "2:Some(3) 4"]
+        );
+        // Data Center's auditing API printed by `jq .`, its paging first; GCP's entries.
+        let dc = "{\n  \"pagingInfo\": {\"limit\": 2},\n  \"entities\": [\n    {\"n\": 1},\n    {\"n\": 2}\n  ]\n}\n";
+        assert_eq!(names(&all(dc.as_bytes()).0), ["4:Some(0) 1", "5:Some(1) 2"]);
+        let gcp = r#"{"entries":[{"n":1}],"nextPageToken":"t"}"#;
+        assert_eq!(names(&all(gcp.as_bytes()).0), ["1:Some(0) 1"]);
+        // A JSON-lines log whose lines start with a `data` array: its lines, as they are.
+        let app = "{\"data\":[1,2],\"n\":1}\n{\"data\":[3],\"n\":2}\n";
+        assert_eq!(names(&all(app.as_bytes()).0), ["1:None 1", "2:None 2"]);
+        // Events printed over lines, one after another (one with a `data` array of its own).
+        let printed = "{\n  \"n\": 1,\n  \"data\": [{\"x\": 1}]\n}\n{\n  \"n\": 2\n}\n";
+        assert_eq!(
+            names(&all(printed.as_bytes()).0),
+            ["1:Some(0) 1", "5:Some(1) 2"]
+        );
+        // One never closed: the ones before it, and where it starts.
+        let (ev, pr) = all(b"{\n  \"n\": 1\n}\n{\n  \"n\": ");
+        assert_eq!(names(&ev), ["1:Some(0) 1"]);
+        assert_eq!(pr.len(), 1);
+        assert_eq!(pr[0].line, 4);
+        assert!(pr[0].reason.contains("never closed"), "{}", pr[0].reason);
     }
 
     #[test]
@@ -886,17 +1005,19 @@ mod tests {
             pieces in proptest::collection::vec(
                 proptest::sample::select(vec![
                     "{", "}", "[", "]", ",", ":", " ", "\n", "\"", "\\", "\\\"", "a", "1",
-                    "\"Records\"", "\"x\"", "{\"Records\":[", "\"a\\\"]\"",
+                    "\"Records\"", "\"x\"", "{\"Records\":[", "\"a\\\"]\"", "\"data\"",
+                    "\"entries\"",
                 ]),
                 0..60,
             ),
-            prefix in proptest::sample::select(vec!["", "[", "{\"Records\": [", "{\"k\": 1, \"Records\":["]),
+            prefix in proptest::sample::select(vec!["", "[", "{\"Records\": [", "{\"k\": 1, \"Records\":[", "{\"data\":[", "{\"entities\": ["]),
+            with_data in proptest::bool::ANY,
         ) {
             let doc = format!("{prefix}{}", pieces.concat());
             for records in [false, true] {
                 proptest::prop_assert_eq!(
-                    element_ranges(doc.as_bytes(), records),
-                    element_ranges_bytewise(doc.as_bytes(), records),
+                    element_ranges(doc.as_bytes(), records, with_data).0,
+                    element_ranges_bytewise(doc.as_bytes(), records, with_data),
                     "{:?} {}", doc, records
                 );
             }
