@@ -995,6 +995,12 @@ mod tests {
             let mut v = b"{\"Records\": [".to_vec();
             v.extend(&b);
             let _ = all(&v);
+            // Pages, and objects printed over lines (each a record, or a problem).
+            for prefix in [&b"{\n"[..], b"{\"data\":[{\"type\":\"events\"},", b"{\"entries\": ["] {
+                let mut v = prefix.to_vec();
+                v.extend(&b);
+                let _ = all(&v);
+            }
         }
 
         /// The scanner that skips string text finds the elements the byte-at-a-time one
