@@ -11,8 +11,14 @@ use vendorsec_core::{Diagnostic, DiagnosticKind, RuleMeta, ScanReport, Severity,
 use crate::cli::{HuntArgs, LogsArgs, LogsCommand, OutputFormat};
 
 /// The rules to run: `--rules` (or the built-in pack when none), the pack added with
-/// `--with-pack`, Atlassian activity names resolved, field mappings applied.
-fn load_rules(sel: &crate::cli::RuleArgs) -> anyhow::Result<vendorsec_logs::Loaded> {
+/// `--with-pack`, Atlassian activity names resolved, field mappings applied; and the
+/// Atlassian catalogue, when given.
+fn load_rules(
+    sel: &crate::cli::RuleArgs,
+) -> anyhow::Result<(
+    vendorsec_logs::Loaded,
+    Option<vendorsec_logs::activities::EventActions>,
+)> {
     let rules = &sel.rules;
     let mut loaded = if rules.is_empty() {
         vendorsec_logs::pack::builtin()
@@ -30,15 +36,16 @@ fn load_rules(sel: &crate::cli::RuleArgs) -> anyhow::Result<vendorsec_logs::Load
         loaded.rules.extend(p.rules);
         loaded.correlations.extend(p.correlations);
     }
-    if let Some(actions) = read_event_actions(sel.atlassian_event_actions.as_deref())? {
-        loaded.resolve_activities(&actions);
+    let actions = read_event_actions(sel.atlassian_event_actions.as_deref())?;
+    if let Some(a) = &actions {
+        loaded.resolve_activities(a);
     }
     // The built-in mappings, with the user's laid on top.
     loaded.apply(&vendorsec_logs::Mappings::builtin().with(read_data(
         sel.mapping.as_deref(),
         vendorsec_logs::Mappings::parse,
     )?));
-    Ok(loaded)
+    Ok((loaded, actions))
 }
 
 /// `--atlassian-event-actions`, parsed.
@@ -266,7 +273,7 @@ fn deliver(sinks: &[Sink], a: &vendorsec_logs::watch::Alert) -> Result<(), Strin
 #[allow(clippy::print_stderr)]
 fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
     use vendorsec_logs::watch::{Alert, Checkpoint, Gate, key, read_new};
-    let loaded = load_rules(&args.sel)?;
+    let (loaded, actions) = load_rules(&args.sel)?;
     for e in &loaded.errors {
         eprintln!(
             "vendorsec: {}:{}: rule not loaded: {}",
@@ -367,7 +374,12 @@ fn watch(args: &crate::cli::WatchArgs) -> anyhow::Result<ExitCode> {
                     }
                 }
                 let m2 = m.relocated(at);
-                let fd = vendorsec_logs::finding(rule, name, &m2);
+                let mut fd = vendorsec_logs::finding(rule, name, &m2);
+                if let Some(a) = &actions
+                    && rule.product == "atlassian"
+                {
+                    a.name_in(&mut fd, m2.event());
+                }
                 alerts.push(Alert {
                     rule: fd.rule,
                     title: rule.title.clone(),
@@ -777,7 +789,7 @@ fn log_files(
 
 fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let loaded = load_rules(&args.sel)?;
+    let (loaded, actions) = load_rules(&args.sel)?;
     if loaded.rules.is_empty() {
         anyhow::bail!(
             "no rule loaded from {} path(s) ({} refused; see `vendorsec logs check-rules`)",
@@ -940,6 +952,11 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
                     let mut f = vendorsec_logs::finding(rule, &name, &m);
                     if let Some(tf) = args.sel.time_field.as_deref() {
                         vendorsec_logs::set_event_time(&mut f, &m, tf);
+                    }
+                    if let Some(a) = &actions
+                        && rule.product == "atlassian"
+                    {
+                        a.name_in(&mut f, m.event());
                     }
                     findings.push(f);
                 } else if let Some(f) = first_over.get_mut(m.rule) {

@@ -529,6 +529,21 @@ fn atlassian_activity_rules_run_with_the_organisations_catalogue() {
             "sigma/vendorsec_atlassian_user_administration 4",
         ]
     );
+    // Each finding names its activity as the catalogue does.
+    let tsv = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "sigma/vendorsec_atlassian_two_step_verification_changed")
+        .unwrap();
+    assert_eq!(tsv["data"]["activity"], "Enforced two-step verification");
+    assert!(
+        tsv["evidence"]
+            .as_str()
+            .unwrap()
+            .starts_with("Enforced two-step verification: tsv_enforced by admin@acme.test"),
+        "{tsv}"
+    );
     assert!(
         !r["diagnostics"]
             .to_string()
@@ -596,6 +611,10 @@ fn atlassian_activity_rules_run_with_the_organisations_catalogue() {
     );
     let alerts = String::from_utf8_lossy(&out.stdout);
     assert_eq!(alerts.lines().count(), 4, "{alerts}");
+    assert!(
+        alerts.contains("Created site: site_created by admin@acme.test"),
+        "{alerts}"
+    );
     // `check-rules` lists what each rule resolves to, or that it needs the catalogue.
     let pack = concat!(env!("CARGO_MANIFEST_DIR"), "/../vendorsec-logs/rules");
     let check = |extra: &[&str]| {

@@ -88,6 +88,32 @@ impl EventActions {
         Ok(out)
     }
 
+    /// The display name of the activity with this key.
+    #[must_use]
+    pub fn name(&self, key: &str) -> Option<&str> {
+        self.actions
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, n)| n.as_str())
+    }
+
+    /// A finding on an Atlassian organisation audit event shows its activity by name: in
+    /// `data.activity`, and before its summary (`Added user to group: group_member_added by
+    /// …`).
+    pub fn name_in(&self, f: &mut vendorsec_core::Finding, event: &Value) {
+        let Some(name) = crate::event::field(event, ACTION)
+            .and_then(Value::as_str)
+            .and_then(|k| self.name(k))
+        else {
+            return;
+        };
+        if crate::event::product(event) != Some("atlassian") {
+            return;
+        }
+        f.data.insert("activity".into(), Value::from(name));
+        f.evidence = format!("{name}: {}", f.evidence);
+    }
+
     /// Key and display name of each activity.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.actions.iter().map(|(k, n)| (k.as_str(), n.as_str()))
