@@ -18,6 +18,9 @@ pub struct Login {
     pub user: String,
     pub ip: Option<String>,
     pub agent: Option<String>,
+    /// The country the log itself gives (Okta, GitHub, Atlassian locate their logins; a
+    /// GeoIP database is then not needed for the country).
+    pub country: Option<String>,
 }
 
 /// A successful interactive login in a known log source: CloudTrail `ConsoleLogin` success,
@@ -26,7 +29,7 @@ pub struct Login {
 #[must_use]
 pub fn login(e: &Value) -> Option<Login> {
     let s = |f: &str| event::field(e, f).and_then(scalar_text);
-    let (user, ip, agent) = match event::product(e)? {
+    let (user, ip, agent, country) = match event::product(e)? {
         "aws" => {
             if s("eventName")? != "ConsoleLogin"
                 || s("responseElements.ConsoleLogin").as_deref() != Some("Success")
@@ -37,6 +40,7 @@ pub fn login(e: &Value) -> Option<Login> {
                 s("userIdentity.arn").or_else(|| s("userIdentity.userName"))?,
                 s("sourceIPAddress"),
                 s("userAgent"),
+                None,
             )
         }
         "okta" => {
@@ -49,13 +53,19 @@ pub fn login(e: &Value) -> Option<Login> {
                 s("actor.alternateId")?,
                 s("client.ipAddress"),
                 s("client.userAgent.rawUserAgent"),
+                s("client.geographicalContext.country"),
             )
         }
         "github" => {
             if s("action")? != "user.login" {
                 return None;
             }
-            (s("actor")?, s("actor_ip"), s("user_agent"))
+            (
+                s("actor")?,
+                s("actor_ip"),
+                s("user_agent"),
+                s("actor_location.country_code"),
+            )
         }
         "atlassian" => {
             let action = s("attributes.action")?.to_ascii_lowercase();
@@ -69,11 +79,17 @@ pub fn login(e: &Value) -> Option<Login> {
                 s("attributes.actor.email").or_else(|| s("attributes.actor.id"))?,
                 s("attributes.location.ip"),
                 s("attributes.location.userAgent"),
+                s("attributes.location.countryName"),
             )
         }
         _ => return None,
     };
-    Some(Login { user, ip, agent })
+    Some(Login {
+        user,
+        ip,
+        agent,
+        country: country.filter(|c| !c.trim().is_empty()),
+    })
 }
 
 /// A coarse user-agent family: browser or tool name, no versions.
@@ -185,14 +201,20 @@ impl FirstSeen {
     pub fn observe(&mut self, e: &Value) -> Vec<Novelty> {
         let Some(l) = login(e) else { return Vec::new() };
         let mut now = Seen::default();
+        // The log's own country first: the same source always gives it the same way,
+        // GeoIP database or not.
+        if let Some(c) = &l.country {
+            now.countries.insert(c.clone());
+        }
         if let (Some(ip), Some(geo)) = (&l.ip, &self.geo)
             && let Ok(addr) = ip.trim().parse()
             && let Some(rec) = geo.lookup(addr)
         {
-            if let Some(c) = rec
-                .get("country")
-                .and_then(|c| c.get("iso_code"))
-                .and_then(Value::as_str)
+            if l.country.is_none()
+                && let Some(c) = rec
+                    .get("country")
+                    .and_then(|c| c.get("iso_code"))
+                    .and_then(Value::as_str)
             {
                 now.countries.insert(c.to_owned());
             }
@@ -331,6 +353,37 @@ mod tests {
         let mut failed = ct("ana", "192.0.2.1", chrome);
         failed["responseElements"]["ConsoleLogin"] = json!("Failure");
         assert!(fs.observe(&failed).is_empty());
+    }
+
+    /// Okta, GitHub and the Atlassian organisation audit log locate their logins: a new
+    /// country is found without a GeoIP database.
+    #[test]
+    fn the_logs_own_country_without_a_geoip_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut fs = FirstSeen::open(&dir.path().join("seen.json"), None).unwrap();
+        let okta = |country: &str| {
+            json!({"eventType": "user.session.start", "published": "2026-11-30T10:00:00Z",
+                   "actor": {"alternateId": "ana@acme.test"}, "outcome": {"result": "SUCCESS"},
+                   "client": {"ipAddress": "192.0.2.1", "geographicalContext": {"country": country}}})
+        };
+        assert!(fs.observe(&okta("Iceland")).is_empty());
+        let n = fs.observe(&okta("Brazil"));
+        assert_eq!(
+            n.iter()
+                .map(|x| (x.what, x.value.as_str()))
+                .collect::<Vec<_>>(),
+            [("country", "Brazil")]
+        );
+        let gh = |cc: &str| json!({"action": "user.login", "actor": "ana", "@timestamp": 1, "actor_location": {"country_code": cc}});
+        assert!(fs.observe(&gh("US")).is_empty());
+        assert_eq!(fs.observe(&gh("KP"))[0].value, "KP");
+        let atl = |country: &str| {
+            json!({"type": "events", "attributes": {"action": "user_login", "time": "2026-11-30T10:00:00Z",
+                   "actor": {"email": "dev@acme.test"}, "location": {"ip": "192.0.2.7", "countryName": country}}})
+        };
+        assert!(fs.observe(&atl("Ukraine")).is_empty());
+        assert!(fs.observe(&atl("Ukraine")).is_empty());
+        assert_eq!(fs.observe(&atl("Iran"))[0].known, ["Ukraine"]);
     }
 
     #[test]
