@@ -1101,8 +1101,10 @@ fn hunt(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         DiagnosticKind::Note,
         "logs",
         format!(
-            "{events} events, {} rules loaded{}, {:.0} events/s",
+            "{events} event{}, {} rule{} loaded{}, {:.0} events/s",
+            if events == 1 { "" } else { "s" },
             loaded.rules.len(),
+            if loaded.rules.len() == 1 { "" } else { "s" },
             match unresolved_activities(&args.sel, &loaded) {
                 0 => String::new(),
                 n => format!(" ({n} {IDLE_ACTIVITIES})"),
