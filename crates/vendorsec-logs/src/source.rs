@@ -474,10 +474,10 @@ fn container_end(b: &[u8], open: usize) -> Option<usize> {
 
 /// Byte ranges of the elements of the array at `target_depth` (1: a top-level array; 2:
 /// the array of a page's key, `{"Records": [...]}`, [`PAGE_KEYS`]), found by a small scanner
-/// that honours strings. A
-/// string's text is skipped to its closing quote at once ([`crate::node::quote_or_escape`]:
-/// CloudTrail's `Records` files are mostly string text, and going through it a byte at a
-/// time held the reading thread, and with it the whole hunt of a directory of such files).
+/// that honours strings, and whether a page's array was found at all. A string's text is
+/// skipped to its closing quote at once ([`crate::node::quote_or_escape`]: CloudTrail's
+/// `Records` files are mostly string text, and going through it a byte at a time held the
+/// reading thread, and with it the whole hunt of a directory of such files).
 fn element_ranges(b: &[u8], records: bool, with_data: bool) -> (Vec<(usize, usize)>, bool) {
     let mut out = Vec::new();
     let mut depth = 0usize;
