@@ -65,8 +65,9 @@ pub(crate) enum LogsCommand {
     /// Load Sigma rules and print, for every file, whether it loaded or the precise reason
     /// it did not (file:line). Exits 1 when a file did not load.
     CheckRules {
-        /// Rule files or directories (searched recursively for .yml/.yaml).
-        #[arg(value_name = "PATH", required = true)]
+        /// Rule files or directories (searched recursively for .yml/.yaml) [default: the
+        /// built-in guideline pack].
+        #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// Print JSON instead of text.
         #[arg(long)]

@@ -686,10 +686,14 @@ fn check_rules(
     placeholders: Option<&std::path::Path>,
     event_actions: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
-    let mut loaded = vendorsec_logs::load_with(
-        paths,
-        &read_data(placeholders, vendorsec_logs::Placeholders::parse)?,
-    );
+    let mut loaded = if paths.is_empty() {
+        vendorsec_logs::pack::builtin()
+    } else {
+        vendorsec_logs::load_with(
+            paths,
+            &read_data(placeholders, vendorsec_logs::Placeholders::parse)?,
+        )
+    };
     let actions = read_event_actions(event_actions)?;
     // Each rule's Atlassian activities: `None` when it names none; the names it resolved
     // to, or `None` inside without a catalogue.

@@ -636,6 +636,27 @@ fn atlassian_activity_rules_run_with_the_organisations_catalogue() {
         text.contains("(Atlassian two-step verification changed); names Atlassian activities: they match the organisation audit log only with --atlassian-event-actions\n"),
         "{text}"
     );
+    // Without a path, the built-in pack (what `hunt` runs without --rules).
+    let out = run(
+        dir.path(),
+        &[
+            "logs",
+            "check-rules",
+            "--atlassian-event-actions",
+            "actions.json",
+        ],
+        None,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("builtin:guideline/vendorsec_atlassian_site_created.yml: loaded (Atlassian site, product or workspace created); Atlassian activities (1): Created site\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("24 loaded (3 correlations), 0 not loaded\n"),
+        "{text}"
+    );
     // A file that is not a catalogue: the path and the reason, and nothing run.
     std::fs::write(dir.path().join("bad.json"), r#"{"data":[{"id":"k"}]}"#).unwrap();
     let out = run(
